@@ -1,0 +1,111 @@
+"""Imaging studies and what each shows at each level."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from kypho.domain._checks import check_range
+from kypho.domain.levels import Level
+from kypho.errors import InvalidMeasurement
+
+
+class Modality(StrEnum):
+    MRI = "mri"
+    CT = "ct"
+    BONE_SCAN = "bone_scan"
+    SPECT = "spect"
+    RADIOGRAPH = "radiograph"
+
+    @property
+    def is_advanced(self) -> bool:
+        """MRI, CT, bone scan and SPECT are 'advanced imaging'; plain films are not."""
+        return self is not Modality.RADIOGRAPH
+
+
+class Appearance(StrEnum):
+    ACUTE = "acute"
+    CHRONIC = "chronic"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LevelFinding:
+    """What one study shows at one level. ``None`` means not reported.
+
+    Height loss may be given directly (``height_loss_pct``) or as measured heights;
+    ``source`` says where a measured value came from (a reader, ``kypho measure``...).
+    """
+
+    level: Level
+    marrow_edema: bool | None = None
+    uptake: bool | None = None
+    appearance: Appearance | None = None
+    height_loss_pct: float | None = None
+    anterior_height_mm: float | None = None
+    middle_height_mm: float | None = None
+    posterior_height_mm: float | None = None
+    reference_height_mm: float | None = None
+    kyphotic_deformity: bool | None = None
+    wedge_angle_deg: float | None = None
+    retropulsion: bool | None = None
+    retropulsion_mm: float | None = None
+    progression: bool | None = None
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        where = f"finding {self.level}"
+        check_range(f"{where}.height_loss_pct", self.height_loss_pct, 0, 100, " %")
+        for name in ("anterior", "middle", "posterior", "reference"):
+            check_range(f"{where}.{name}_height_mm", getattr(self, f"{name}_height_mm"), 0, 100)
+        check_range(f"{where}.wedge_angle_deg", self.wedge_angle_deg, -90, 90)
+        check_range(f"{where}.retropulsion_mm", self.retropulsion_mm, 0, 50)
+        if self.reference_height_mm == 0:
+            raise InvalidMeasurement(f"{where}.reference_height_mm: expected > 0 mm, got 0")
+
+    @property
+    def heights_mm(self) -> tuple[float, float, float] | None:
+        """(anterior, middle, posterior) heights in mm, when all three were measured."""
+        a, m, p = self.anterior_height_mm, self.middle_height_mm, self.posterior_height_mm
+        return None if a is None or m is None or p is None else (a, m, p)
+
+    @property
+    def effective_height_loss_pct(self) -> float | None:
+        """Height loss in %: as reported, else from measured heights.
+
+        From heights: the smallest height against ``reference_height_mm`` when given,
+        else against the largest of the three (Genant 1993; clinical reference 3.1).
+
+        >>> LevelFinding(level=Level.L1, anterior_height_mm=18, middle_height_mm=22,
+        ...              posterior_height_mm=24).effective_height_loss_pct
+        25.0
+        """
+        if self.height_loss_pct is not None:
+            return self.height_loss_pct
+        heights = self.heights_mm
+        if heights is None:
+            return None
+        reference = self.reference_height_mm or max(heights)
+        if reference <= 0:
+            return None
+        return max(0.0, (reference - min(heights)) / reference * 100.0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImagingStudy:
+    modality: Modality
+    study_date: date | None = None
+    study_id: str | None = None
+    findings: tuple[LevelFinding, ...] = ()
+
+    def finding(self, level: Level) -> LevelFinding | None:
+        return next((f for f in self.findings if f.level == level), None)
+
+    @property
+    def label(self) -> str:
+        """How an explanation names this study: 'MRI 2026-10-01 (study S1)'."""
+        name = {"mri": "MRI", "ct": "CT", "spect": "SPECT"}.get(self.modality, self.modality)
+        name = name.replace("_", " ")
+        when = self.study_date.isoformat() if self.study_date else "undated"
+        ident = f" (study {self.study_id})" if self.study_id else ""
+        return f"{name} {when}{ident}"
