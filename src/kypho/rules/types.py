@@ -1,0 +1,140 @@
+"""What the candidacy engine returns: outcomes, criterion results, decisions, windows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from kypho.domain.levels import Level
+
+
+class Outcome(StrEnum):
+    """Three-valued outcome of a criterion; missing data is ``UNKNOWN``, never an error."""
+
+    MET = "met"
+    NOT_MET = "not_met"
+    UNKNOWN = "unknown"
+
+
+class Decision(StrEnum):
+    CANDIDATE = "candidate"
+    NOT_CANDIDATE = "not_candidate"
+    NEEDS_INFORMATION = "needs_information"
+    NEEDS_REVIEW = "needs_review"
+
+
+class Role(StrEnum):
+    """What a top-level criterion does to the decision."""
+
+    REQUIRE = "require"  # must be met; not met -> not a candidate
+    EXCLUDE = "exclude"  # absolute contraindication: met -> not a candidate
+    REVIEW = "review"  # relative contraindication: met -> needs review
+    WARN = "warn"  # met -> a warning, the decision is unchanged
+    SCORE = "score"  # a triage score: reported, decides nothing by itself
+    INFO = "info"  # shown in the explanation only
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Citation:
+    source: str  # a seed file name, "LCD L34106 ...", or "clinical-reference.md 2.1"
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.detail}" if self.detail else self.source
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MissingFact:
+    """A fact the decision needed but the case lacks, and the document that supplies it."""
+
+    fact: str
+    document: str
+    criterion_id: str
+    level: Level | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CriterionResult:
+    """One criterion's outcome, with what was observed and the threshold it was held to."""
+
+    id: str
+    text: str
+    outcome: Outcome
+    role: Role
+    observed: str
+    threshold: str
+    citations: tuple[Citation, ...]
+    level: Level | None = None
+    children: tuple[CriterionResult, ...] = ()
+    missing: tuple[MissingFact, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LevelAssessment:
+    level: Level
+    decision: Decision
+    criteria: tuple[CriterionResult, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WindowConstraint:
+    """One time-based criterion's span of dates on which it holds."""
+
+    criterion_id: str
+    text: str
+    earliest: date | None
+    latest: date | None
+    redo_after: str  # what must be redone once ``latest`` has passed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProcedureWindow:
+    """Dates on which every time-based criterion holds (both ends inclusive).
+
+    ``earliest``/``latest`` are ``None`` when no constraint bounds that side;
+    ``empty`` is true when the constraints do not overlap.
+    """
+
+    earliest: date | None
+    latest: date | None
+    constraints: tuple[WindowConstraint, ...]
+
+    @property
+    def empty(self) -> bool:
+        return self.earliest is not None and self.latest is not None and self.earliest > self.latest
+
+    def contains(self, day: date) -> bool:
+        if self.empty:
+            return False
+        return (self.earliest is None or day >= self.earliest) and (
+            self.latest is None or day <= self.latest
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Assessment:
+    """A decision under one policy, as of one date, with its whole explanation."""
+
+    policy_id: str
+    policy_title: str
+    policy_version: str
+    on: date
+    decision: Decision
+    criteria: tuple[CriterionResult, ...]  # per-procedure (patient-level) criteria
+    levels: tuple[LevelAssessment, ...]  # per-level criteria, one entry per level reviewed
+    missing: tuple[MissingFact, ...]
+    procedure_window: ProcedureWindow | None
+    warnings: tuple[str, ...] = ()
+    billing_codes: tuple[str, ...] = ()
+    score: int | None = None  # triage policies: the score
+    score_band: str | None = None
+    recommendation: str | None = None
+    disclaimer: str = (
+        "Decision support only: the treating physician makes the decision and checks each "
+        "criterion against its source."
+    )
+
+    @property
+    def candidate_levels(self) -> tuple[Level, ...]:
+        return tuple(la.level for la in self.levels if la.decision is Decision.CANDIDATE)
