@@ -29,26 +29,26 @@ for _module in (assess, catalogue, measure, plan, schema):
     _module.register(app)
 
 
+@app.callback()
+def _root() -> None:
+    """Decision support for balloon kyphoplasty. The physician decides; kypho explains."""
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the CLI, mapping user errors to exit status 2."""
+    """Entry point: run the CLI, mapping user errors to one message and exit status 2.
+
+    Usage errors (an unknown option, a bad choice) are reported by typer itself, also
+    with exit status 2.
+    """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="kypho")
+    except SystemExit as done:
+        code = done.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
     except (InvalidInput, NotFound) as err:
         typer.echo(f"kypho: error: {err}", err=True)
         return EXIT_USER_ERROR
-    except typer.Exit as err:
-        return int(err.exit_code or 0)
-    except typer.Abort:
-        typer.echo("kypho: aborted", err=True)
-        return 1
-    except Exception as err:  # click's usage errors
-        import click
-
-        if isinstance(err, click.ClickException):
-            err.show()
-            return EXIT_USER_ERROR if isinstance(err, click.UsageError) else err.exit_code
-        raise
     return 0
 
 

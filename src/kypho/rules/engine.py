@@ -45,7 +45,8 @@ def assess(case: Case, policy: Policy, *, on: date) -> Assessment:
     level_spans: dict[str, list[WindowConstraint]] = {}
     if policy.needs_levels:
         for level in case.levels_under_review:
-            ev = Evaluator(policy, FactContext(case, on, level, patient.ctx.derived), patient_cache)
+            ctx = FactContext(case, on, level, patient.ctx.derived)
+            ev = Evaluator(policy, ctx, patient_cache, patient.results)
             results = tuple(ev.result(c) for c in level_ids)
             levels.append(
                 LevelAssessment(

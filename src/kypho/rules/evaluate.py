@@ -1,31 +1,42 @@
-"""Three-valued evaluation of one policy's criteria on one set of facts (pure).
+"""Three-valued evaluation of one policy's criteria on one case (pure).
 
 Unknown propagates by Kleene's strong logic: ``all_of`` is not met as soon as one
 part is not met, ``any_of`` is met as soon as one part is met, ``at_least N`` is met
 with N parts met and not met once even the unknown parts could not reach N.
+
+A policy is compiled once (``compile_policy``) into nodes that hold everything the
+evaluation needs (fact extractor, operator, scope), so evaluating a case does no
+look-ups by name beyond one dict access per criterion.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from kypho.domain.levels import Level
 from kypho.rules.facts import FACTS
-from kypho.rules.observation import FactContext, Observation
+from kypho.rules.observation import Extractor, FactContext, Observation, Scope
 from kypho.rules.policy import Combine, Compare, Criterion, Policy
 from kypho.rules.types import CriterionResult, MissingFact, Outcome
 
 MET, NOT_MET, UNKNOWN = Outcome.MET, Outcome.NOT_MET, Outcome.UNKNOWN
 
+
+def _is_in(value: Any, allowed: Any) -> bool:
+    return value in allowed
+
+
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "in": lambda a, b: a in b,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "in": _is_in,
 }
 
 
@@ -50,84 +61,142 @@ def kleene(kind: str, outcomes: list[Outcome], at_least: int = 0) -> Outcome:
     return UNKNOWN if met + unknown >= need else NOT_MET
 
 
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A criterion ready to evaluate: its fact, operator and scope resolved."""
+
+    crit: Criterion
+    at_level: bool
+    fact: str = ""
+    fact_at_level: bool = False
+    extract: Extractor | None = None
+    compare: Callable[[Any, Any], bool] | None = None
+    value: Any = None
+    document: str = ""
+    children: tuple[str, ...] = ()
+    kind: str = ""
+    at_least: int = 0
+
+
+def _node(policy: Policy, crit: Criterion) -> Node:
+    at_level = policy.scopes[crit.id] is Scope.LEVEL
+    test = crit.test
+    if isinstance(test, Compare):
+        spec = FACTS[test.fact]
+        return Node(
+            crit,
+            at_level,
+            fact=test.fact,
+            fact_at_level=spec.scope is Scope.LEVEL,
+            extract=spec.extract,
+            compare=_COMPARE[test.op],
+            value=test.value,
+            document=crit.document or spec.document,
+        )
+    assert isinstance(test, Combine)
+    return Node(crit, at_level, children=test.of, kind=test.kind, at_least=test.at_least)
+
+
+_COMPILED: dict[int, dict[str, Node]] = {}
+
+
+def compile_policy(policy: Policy) -> dict[str, Node]:
+    """Nodes by criterion id, built once per policy object."""
+    nodes = _COMPILED.get(id(policy))
+    if nodes is None or next(iter(nodes.values())).crit is not policy.criteria[0]:
+        nodes = {c.id: _node(policy, c) for c in policy.criteria}
+        _COMPILED[id(policy)] = nodes
+    return nodes
+
+
 class Evaluator:
     """Evaluates criteria for one level (or the patient) with facts observed once each."""
 
-    __slots__ = ("policy", "ctx", "patient_cache", "cache", "results")
+    __slots__ = ("policy", "nodes", "ctx", "patient_cache", "cache", "results", "patient_results")
 
     def __init__(
-        self, policy: Policy, ctx: FactContext, patient_cache: dict[str, Observation]
+        self,
+        policy: Policy,
+        ctx: FactContext,
+        patient_cache: dict[str, Observation],
+        patient_results: dict[str, CriterionResult] | None = None,
     ) -> None:
         self.policy = policy
+        self.nodes = compile_policy(policy)
         self.ctx = ctx
         self.patient_cache = patient_cache
         self.cache: dict[str, Observation] = {}
         self.results: dict[str, CriterionResult] = {}
+        # patient-scope results are the same for every level: share them
+        self.patient_results = self.results if patient_results is None else patient_results
 
     def observe(self, fact: str) -> Observation:
         spec = FACTS[fact]
-        cache = self.cache if spec.scope == "level" else self.patient_cache
+        cache = self.cache if spec.scope is Scope.LEVEL else self.patient_cache
         obs = cache.get(fact)
         if obs is None:
-            obs = cache[fact] = spec.observe(self.ctx)
+            obs = cache[fact] = spec.extract(self.ctx)
         return obs
 
     def result(self, criterion_id: str) -> CriterionResult:
-        found = self.results.get(criterion_id)
+        node = self.nodes[criterion_id]
+        store = self.results if node.at_level else self.patient_results
+        found = store.get(criterion_id)
         if found is None:
-            crit = self.policy.criterion(criterion_id)
-            if isinstance(crit.test, Compare):
-                found = self._compare(crit, crit.test)
-            else:
-                found = self._combine(crit, crit.test)
-            self.results[criterion_id] = found
+            level = self.ctx.level if node.at_level else None
+            found = self._compare(node, level) if node.extract else self._combine(node, level)
+            store[criterion_id] = found
         return found
 
-    def _level(self, crit: Criterion) -> Level | None:
-        return self.ctx.level if self.policy.scopes[crit.id] == "level" else None
-
-    def _compare(self, crit: Criterion, test: Compare) -> CriterionResult:
-        obs = self.observe(test.fact)
-        level = self._level(crit)
+    def _compare(self, node: Node, level: Level | None) -> CriterionResult:
+        cache = self.cache if node.fact_at_level else self.patient_cache
+        obs = cache.get(node.fact)
+        if obs is None:
+            obs = cache[node.fact] = node.extract(self.ctx)  # type: ignore[misc]
+        crit = node.crit
         missing: tuple[MissingFact, ...] = ()
         if obs.value is None:
             outcome = UNKNOWN
-            document = (crit.document or FACTS[test.fact].document).format(level=level or "")
-            missing = (
-                MissingFact(fact=test.fact, document=document, criterion_id=crit.id, level=level),
-            )
+            document = node.document.format(level=level or "")
+            missing = (MissingFact(node.fact, document, crit.id, level),)
         else:
-            outcome = MET if _COMPARE[test.op](obs.value, test.value) else NOT_MET
+            outcome = MET if node.compare(obs.value, node.value) else NOT_MET  # type: ignore[misc]
         return CriterionResult(
-            id=crit.id,
-            text=crit.text,
-            outcome=outcome,
-            role=crit.role,
-            observed=obs.shown,
-            threshold=crit.threshold,
-            citations=crit.citations,
-            level=level,
-            missing=missing,
+            crit.id,
+            crit.text,
+            outcome,
+            crit.role,
+            obs.shown,
+            crit.threshold,
+            crit.citations,
+            level,
+            (),
+            missing,
         )
 
-    def _combine(self, crit: Criterion, test: Combine) -> CriterionResult:
-        children = tuple(self.result(c) for c in test.of)
+    def _combine(self, node: Node, level: Level | None) -> CriterionResult:
+        children = tuple([self.result(c) for c in node.children])
         outcomes = [c.outcome for c in children]
-        outcome = kleene(test.kind, outcomes, test.at_least)
+        outcome = kleene(node.kind, outcomes, node.at_least)
         met, unknown = outcomes.count(MET), outcomes.count(UNKNOWN)
-        observed = f"{met} of {len(children)} met" + (f", {unknown} unknown" if unknown else "")
+        observed = (
+            f"{met} of {len(children)} met, {unknown} unknown"
+            if unknown
+            else f"{met} of {len(children)} met"
+        )
         missing: tuple[MissingFact, ...] = ()
         if outcome is UNKNOWN:
-            missing = tuple(m for c in children if c.outcome is UNKNOWN for m in c.missing)
+            missing = tuple([m for c in children if c.outcome is UNKNOWN for m in c.missing])
+        crit = node.crit
         return CriterionResult(
-            id=crit.id,
-            text=crit.text,
-            outcome=outcome,
-            role=crit.role,
-            observed=observed,
-            threshold=crit.threshold,
-            citations=crit.citations,
-            level=self._level(crit),
-            children=children,
-            missing=missing,
+            crit.id,
+            crit.text,
+            outcome,
+            crit.role,
+            observed,
+            crit.threshold,
+            crit.citations,
+            level,
+            children,
+            missing,
         )

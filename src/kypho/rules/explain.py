@@ -2,28 +2,48 @@
 
 from __future__ import annotations
 
-from kypho.rules.types import Assessment, CriterionResult, Outcome, ProcedureWindow
+from kypho.rules.types import Assessment, CriterionResult, Outcome, ProcedureWindow, Role
 
-MARK = {Outcome.MET: "[x]", Outcome.NOT_MET: "[ ]", Outcome.UNKNOWN: "[?]"}
-WORD = {Outcome.MET: "met", Outcome.NOT_MET: "NOT met", Outcome.UNKNOWN: "unknown"}
 HEADLINE = {
     "candidate": "CANDIDATE",
     "not_candidate": "NOT A CANDIDATE",
     "needs_information": "NEEDS INFORMATION",
     "needs_review": "NEEDS REVIEW",
 }
+# An exclusion, a reason for review or a warning is good news when it is *not* met.
+_AGAINST = (Role.EXCLUDE, Role.REVIEW, Role.WARN)
+
+
+def mark(r: CriterionResult) -> str:
+    """[ok] favourable, [NO] unfavourable, [??] unknown, whatever the criterion's role."""
+    if r.outcome is Outcome.UNKNOWN:
+        return "[??]"
+    favourable = (r.outcome is Outcome.MET) != (r.role in _AGAINST)
+    return "[ok]" if favourable else "[NO]"
+
+
+def word(r: CriterionResult) -> str:
+    if r.outcome is Outcome.UNKNOWN:
+        return "unknown"
+    if r.role in _AGAINST:
+        return "PRESENT" if r.outcome is Outcome.MET else "absent"
+    return "met" if r.outcome is Outcome.MET else "NOT met"
+
+
+def _bar(r: CriterionResult) -> str:
+    return "present when" if r.role in _AGAINST else "threshold"
 
 
 def _criterion_lines(r: CriterionResult, depth: int, *, verbose: bool) -> list[str]:
     pad = "    " * depth
-    role = "" if r.role.value in ("require", "score") else f" ({r.role.value})"
+    role = {Role.EXCLUDE: " [exclusion]", Role.REVIEW: " [review]", Role.WARN: " [warning]"}
     lines = [
-        f"{pad}{MARK[r.outcome]} {r.text}{role}",
-        f"{pad}      {WORD[r.outcome]}: observed {r.observed}; threshold {r.threshold}",
-        f"{pad}      source: {'; '.join(str(c) for c in r.citations)}",
+        f"{pad}{mark(r)} {r.text}{role.get(r.role, '')}",
+        f"{pad}      {word(r)}: {r.observed} ({_bar(r)}: {r.threshold})",
     ]
-    show_children = verbose or r.outcome is not Outcome.MET
-    for child in r.children if show_children else ():
+    if depth == 1 or verbose:
+        lines.append(f"{pad}      source: {'; '.join(str(c) for c in r.citations)}")
+    for child in r.children:
         lines += _criterion_lines(child, depth + 1, verbose=verbose)
     return lines
 
@@ -63,17 +83,17 @@ def as_text(a: Assessment, *, verbose: bool = False) -> str:
         lines.append(f"Score: {a.score} ({a.score_band})")
     lines += [f"WARNING: {w}" for w in a.warnings]
     if a.missing:
-        lines.append("Missing information:")
+        lines.append("Missing information (documents to obtain):")
         lines += [
             f"  - {m.document}" + (f" [{m.criterion_id}]" if verbose else "") for m in a.missing
         ]
-    if a.criteria:
-        lines.append("Patient / procedure criteria:")
-        for r in a.criteria:
-            lines += _criterion_lines(r, 1, verbose=verbose)
     for la in a.levels:
         lines.append(f"Level {la.level}: {HEADLINE[la.decision.value]}")
         for r in la.criteria:
+            lines += _criterion_lines(r, 1, verbose=verbose)
+    if a.criteria:
+        lines.append("Patient and procedure:")
+        for r in a.criteria:
             lines += _criterion_lines(r, 1, verbose=verbose)
     lines += window_lines(a.procedure_window)
     if a.billing_codes:
@@ -88,7 +108,7 @@ def _md_rows(results: tuple[CriterionResult, ...], depth: int = 0) -> list[str]:
         indent = "&nbsp;&nbsp;" * depth
         cites = "; ".join(str(c) for c in r.citations)
         rows.append(
-            f"| {indent}{r.text} | {WORD[r.outcome]} | {r.observed} | {r.threshold} | {cites} |"
+            f"| {indent}{r.text} | {mark(r)} {word(r)} | {r.observed} | {r.threshold} | {cites} |"
         )
         rows += _md_rows(r.children, depth + 1)
     return rows

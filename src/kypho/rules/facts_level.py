@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import cast
 
 from kypho.domain.fracture import Fracture
 from kypho.domain.imaging import Appearance, ImagingStudy, LevelFinding
@@ -20,6 +21,10 @@ def _fracture(ctx: FactContext) -> Fracture | None:
 
 def _findings(ctx: FactContext) -> list[tuple[ImagingStudy, LevelFinding]]:
     """This level's findings, most recent study first, ignoring studies after ``on``."""
+    key = f"findings {ctx.level}"
+    cached = ctx.derived.get(key)
+    if cached is not None:
+        return cast(list[tuple[ImagingStudy, LevelFinding]], cached)
     out = []
     for study in ctx.case.imaging or ():
         if study.study_date is not None and study.study_date > ctx.on:
@@ -28,6 +33,7 @@ def _findings(ctx: FactContext) -> list[tuple[ImagingStudy, LevelFinding]]:
         if finding is not None:
             out.append((study, finding))
     out.sort(key=lambda sf: sf[0].study_date or date.min, reverse=True)
+    ctx.derived[key] = out
     return out
 
 
@@ -49,7 +55,7 @@ def fracture_age_days(ctx: FactContext) -> Observation:
     onset = fracture.symptom_onset_date
     days = (ctx.on - onset).days
     weeks, rest = divmod(days, WEEK_DAYS)
-    shown = f"{days} days ({weeks} weeks {rest} days, {acuity_label(days)}) since onset {onset}"
+    shown = f"{days} days ({weeks} wk {rest} d, {acuity_label(days)}) since onset {onset}"
     return Observation(days, shown, anchor=onset)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import NamedTuple
 
 from kypho.domain.case import Case
 from kypho.domain.levels import Level
@@ -18,8 +19,7 @@ class Scope(StrEnum):
     PATIENT = "patient"  # one value for the whole procedure
 
 
-@dataclass(frozen=True, slots=True)
-class Observation:
+class Observation(NamedTuple):
     """``value`` None means unknown. ``anchor`` is set for "days since" facts.
 
     A days-since fact equals ``(on - anchor).days``; the procedure window uses the

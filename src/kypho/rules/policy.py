@@ -9,7 +9,7 @@ says what they do to the decision (see ``kypho.rules.types.Role``).
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -70,9 +70,13 @@ class Policy:
     billing: bool = False
     score_of: tuple[str, ...] = ()
     bands: tuple[Band, ...] = ()
+    by_id: dict[str, Criterion] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_id.update((c.id, c) for c in self.criteria)
 
     def criterion(self, criterion_id: str) -> Criterion:
-        return next(c for c in self.criteria if c.id == criterion_id)
+        return self.by_id[criterion_id]
 
     @property
     def needs_levels(self) -> bool:
@@ -111,7 +115,7 @@ def _auto_threshold(test: Compare | Combine) -> str:
     if isinstance(value, tuple):
         return f"one of {', '.join(map(str, value))}"
     if isinstance(value, bool):
-        return "yes" if (value == (test.op == "==")) else "no"
+        return "recorded as yes" if (value == (test.op == "==")) else "recorded as no"
     sep = "" if unit.startswith(("/", "%")) else " "
     return f"{test.op} {value}{sep}{unit}".rstrip()
 
