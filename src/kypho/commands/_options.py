@@ -12,6 +12,7 @@ class OutputFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
     MARKDOWN = "markdown"
+    SUMMARY = "summary"
 
 
 def optional_date(option: str, value: str | None) -> date | None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from kypho.commands._options import OutputFormat, parse_date
 from kypho.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from kypho.rules import Assessment
 
 DEFAULT_POLICIES = ("practice", "medicare-l34106", "vcf-suspicion")
 
@@ -29,6 +32,23 @@ def case_files(paths: list[Path]) -> list[Path]:
         else:
             found.append(path)
     return found
+
+
+def summary_table(rows: list[tuple[Path, list[Assessment]]]) -> str:
+    """One line per case and policy: decision, levels, what is missing or flagged."""
+    lines = [f"{'case file':<40} {'policy':<16} {'decision':<18} detail"]
+    for path, found in rows:
+        for a in found:
+            detail = ", ".join(f"{la.level} {la.decision.value}" for la in a.levels)
+            if a.score is not None:
+                detail = f"score {a.score} ({a.score_band})"
+            if a.missing:
+                detail += f"; {len(a.missing)} document(s) missing"
+            if a.warnings:
+                detail += f"; {len(a.warnings)} warning(s)"
+            lines.append(f"{path.stem[:40]:<40} {a.policy_id:<16} {a.decision.value:<18} {detail}")
+    lines.append("Decision support only: the physician decides. Details: --format text.")
+    return "\n".join(lines)
 
 
 def assess_command(
@@ -68,6 +88,9 @@ def assess_command(
             ],
         }
         typer.echo(json.dumps(doc, indent=2))
+        return
+    if output is OutputFormat.SUMMARY:
+        typer.echo(summary_table([(path, found) for path, _, found in results]))
         return
     render = (
         as_markdown if output is OutputFormat.MARKDOWN else lambda a: as_text(a, verbose=verbose)

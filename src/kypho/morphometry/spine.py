@@ -1,0 +1,127 @@
+"""Grade each vertebra against its nearest intact neighbours.
+
+Each of the three heights is compared with the mean of the same height in the nearest
+intact vertebra above and below (the adjacent-level reference of PAHC/PMHC, clinical
+reference 3.3); the level's height loss is the largest of the three losses. Without an
+intact neighbour the reference is the vertebra's own largest height (Genant 1993), and
+the level says so. "Intact" means measured, gradable and losing < 20 % against its own
+largest height in a first pass, then < 20 % against its neighbours in a second.
+
+References
+----------
+.. [1] Genant HK et al. J Bone Miner Res 1993;8:1137-48.
+.. [2] PMC6530246 (percentage of anterior/middle height compression against adjacent
+   levels), clinical reference 3.3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kypho.morphometry.grading import GRADE_1_MIN_PCT, genant_grade, morphology
+from kypho.morphometry.structures import UNGRADED_STRUCTURES, structure_position
+from kypho.morphometry.types import (
+    Issue,
+    LevelMeasurement,
+    Quality,
+    SpineMeasurement,
+    VertebraMeasurement,
+)
+
+Heights = tuple[float, float, float]
+
+
+def _loss_pct(heights: Heights, reference: Heights) -> tuple[float, float, float]:
+    a, m, p = (max(0.0, (r - h) / r * 100.0) for h, r in zip(heights, reference, strict=True))
+    return a, m, p
+
+
+def _own_loss_pct(heights: Heights) -> float:
+    return (max(heights) - min(heights)) / max(heights) * 100.0
+
+
+def _gradable(v: VertebraMeasurement) -> bool:
+    return (
+        v.heights_mm is not None
+        and v.quality is not Quality.POOR
+        and v.structure not in UNGRADED_STRUCTURES
+    )
+
+
+def _neighbours(
+    order: list[VertebraMeasurement], i: int, intact: set[str]
+) -> list[VertebraMeasurement]:
+    up = next((v for v in reversed(order[:i]) if v.structure in intact), None)
+    down = next((v for v in order[i + 1 :] if v.structure in intact), None)
+    return [v for v in (up, down) if v is not None]
+
+
+def _reference(neighbours: list[VertebraMeasurement]) -> Heights:
+    rows = [v.heights_mm for v in neighbours if v.heights_mm is not None]
+    a, m, p = (sum(col) / len(rows) for col in zip(*rows, strict=True))
+    return a, m, p
+
+
+def _grade_one(v: VertebraMeasurement, neighbours: list[VertebraMeasurement]) -> LevelMeasurement:
+    heights = v.heights_mm
+    if heights is None or not _gradable(v):
+        why = Issue(quality=Quality.LIMITED, reason="not graded: Genant grading covers C3-L6")
+        return LevelMeasurement(vertebra=v, issues=(why,) if _ungraded(v) else ())
+    a, m, p = heights
+    if neighbours:
+        ref = _reference(neighbours)
+        losses = _loss_pct(heights, ref)
+        worst = max(range(3), key=lambda k: losses[k])
+        names = ", ".join(n.structure for n in neighbours)
+        return LevelMeasurement(
+            vertebra=v,
+            reference_height_mm=ref[worst],
+            reference_from=f"neighbours {names}",
+            posterior_neighbour_ratio=p / ref[2],
+            height_loss_pct=losses[worst],
+            genant_grade=genant_grade(losses[worst]),
+            morphology=morphology(
+                anterior_loss_pct=losses[0], middle_loss_pct=losses[1], posterior_loss_pct=losses[2]
+            ),
+            anterior_posterior_ratio=a / p,
+            middle_posterior_ratio=m / p,
+        )
+    loss = _own_loss_pct(heights)
+    own = _loss_pct(heights, (max(heights),) * 3)
+    note = Issue(
+        quality=Quality.LIMITED,
+        reason="no intact neighbour: height loss against the vertebra's own largest height",
+    )
+    return LevelMeasurement(
+        vertebra=v,
+        reference_height_mm=max(heights),
+        reference_from="own largest height",
+        height_loss_pct=loss,
+        genant_grade=genant_grade(loss),
+        morphology=morphology(
+            anterior_loss_pct=own[0], middle_loss_pct=own[1], posterior_loss_pct=own[2]
+        ),
+        issues=(note,),
+        anterior_posterior_ratio=a / p,
+        middle_posterior_ratio=m / p,
+    )
+
+
+def _ungraded(v: VertebraMeasurement) -> bool:
+    return v.structure in UNGRADED_STRUCTURES
+
+
+def grade_spine(
+    vertebrae: Iterable[VertebraMeasurement], *, method: str, layout: str | None = None
+) -> SpineMeasurement:
+    """Reference heights, ratios, height loss, Genant grade and type for every vertebra."""
+    order = sorted(vertebrae, key=lambda v: structure_position(v.structure))
+    intact = {
+        v.structure
+        for v in order
+        if _gradable(v) and v.heights_mm and _own_loss_pct(v.heights_mm) < GRADE_1_MIN_PCT
+    }
+    first = [_grade_one(v, _neighbours(order, i, intact)) for i, v in enumerate(order)]
+    intact -= {lv.structure for lv in first if (lv.height_loss_pct or 0.0) >= GRADE_1_MIN_PCT}
+    levels = tuple(_grade_one(v, _neighbours(order, i, intact)) for i, v in enumerate(order))
+    return SpineMeasurement(levels=levels, method=method, layout=layout)

@@ -1,0 +1,107 @@
+"""Measured levels as an ``ImagingStudy`` of the case model.
+
+Project conventions (not confirmed clinical rules; marked so in the explanation):
+
+* ``kyphotic_deformity``: the vertebral wedge angle (between the endplates, kyphotic
+  positive) is >= 15 degrees, after the KA > 15 degrees cut-off associated with
+  intravertebral clefts (PMC6530246, clinical reference 3.3). PROJECT CONVENTION.
+* ``retropulsion``: the mid-sagittal posterior wall bulges into the canal by at least
+  ``max(2 mm, the coarsest voxel spacing)`` beyond the line joining its corners; below
+  one voxel the bulge cannot be told from voxel steps. PROJECT CONVENTION.
+
+A level of ``POOR`` quality keeps only its name and source: every fact it cannot support
+stays ``None`` (unknown). Transitional T13/L6 are not ``Level``s and are left out.
+
+References
+----------
+.. [1] Genant HK et al. J Bone Miner Res 1993;8:1137-48.
+.. [2] PMC6530246 (KA > 15 degrees), clinical reference 3.3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from kypho.domain.imaging import ImagingStudy, LevelFinding, Modality
+from kypho.morphometry.compare import LevelChange
+from kypho.morphometry.types import LevelMeasurement, Quality, SpineMeasurement
+
+KYPHOTIC_WEDGE_MIN_DEG = 15.0
+RETROPULSION_MIN_MM = 2.0
+TOOL = "kypho measure 0.1"
+
+
+def _within(value: float | None, lo: float, hi: float) -> float | None:
+    return value if value is not None and lo <= value <= hi else None
+
+
+def _finding(
+    level: LevelMeasurement,
+    *,
+    source: str,
+    retropulsion_min_mm: float,
+    progression: bool | None,
+) -> LevelFinding | None:
+    if level.level is None:
+        return None
+    if level.quality is Quality.POOR:
+        reasons = "; ".join(i.reason for i in level.all_issues)
+        return LevelFinding(level=level.level, source=f"{source} (not measurable: {reasons})")
+    v = level.vertebra
+    wedge = _within(v.wedge_angle_deg, -90, 90)
+    bulge = _within(v.retropulsion_mm, 0, 50)
+    return LevelFinding(
+        level=level.level,
+        height_loss_pct=_within(level.height_loss_pct, 0, 100),
+        anterior_height_mm=_within(v.anterior_height_mm, 0, 100),
+        middle_height_mm=_within(v.middle_height_mm, 0, 100),
+        posterior_height_mm=_within(v.posterior_height_mm, 0, 100),
+        reference_height_mm=_within(level.reference_height_mm, 1e-6, 100),
+        wedge_angle_deg=wedge,
+        kyphotic_deformity=None if wedge is None else wedge >= KYPHOTIC_WEDGE_MIN_DEG,
+        retropulsion=None if bulge is None else bulge >= retropulsion_min_mm,
+        retropulsion_mm=bulge,
+        progression=progression,
+        source=source,
+    )
+
+
+def study_from_measurement(
+    spine: SpineMeasurement,
+    *,
+    study_date: date,
+    study_id: str | None = None,
+    modality: Modality = Modality.CT,
+    changes: Iterable[LevelChange] = (),
+) -> ImagingStudy:
+    """An ``ImagingStudy`` whose findings carry the measured facts of each level.
+
+    Parameters
+    ----------
+    spine
+        The measured study.
+    study_date, study_id
+        Identify the study; inputs, never read from a clock.
+    changes
+        Per-level comparison with an earlier study; sets ``progression``.
+    """
+    name = study_id or study_date.isoformat()
+    source = f"{TOOL} on study {name}: {spine.method}"
+    coarsest = max(spine.voxel_size_mm or (0.0,))
+    progression = {c.structure: c.progression for c in changes}
+    found = (
+        _finding(
+            lv,
+            source=source,
+            retropulsion_min_mm=max(RETROPULSION_MIN_MM, coarsest),
+            progression=progression.get(lv.structure),
+        )
+        for lv in spine.levels
+    )
+    return ImagingStudy(
+        modality=modality,
+        study_date=study_date,
+        study_id=study_id,
+        findings=tuple(f for f in found if f is not None),
+    )

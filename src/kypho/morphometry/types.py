@@ -1,0 +1,133 @@
+"""Result types of vertebral morphometry: frozen, with units in every name.
+
+A *structure* is a vertebra as the input names it (``"L1"``, or a transitional
+``"T13"``/``"L6"`` that ``Level`` does not contain); ``level`` is the matching
+``Level`` when there is one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kypho.domain.levels import Level
+
+Point3 = tuple[float, float, float]  # (right, anterior, superior) in mm, RAS+ patient frame
+
+
+class Quality(StrEnum):
+    """How far a level's measurement can be trusted; ordered from best to worst."""
+
+    GOOD = "good"
+    LIMITED = "limited"  # measured, with a caveat (e.g. reference from its own heights)
+    POOR = "poor"  # cannot support heights or a grade (cut by the edge, too few voxels...)
+
+
+QUALITY_ORDER = (Quality.GOOD, Quality.LIMITED, Quality.POOR)
+
+
+class Morphology(StrEnum):
+    """Genant morphological type (clinical reference 3.1)."""
+
+    NONE = "none"
+    WEDGE = "wedge"
+    BICONCAVE = "biconcave"
+    CRUSH = "crush"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Issue:
+    """One reason a measurement is not fully trustworthy."""
+
+    quality: Quality
+    reason: str
+
+
+def worst_quality(issues: tuple[Issue, ...]) -> Quality:
+    """The worst quality among ``issues`` (``GOOD`` when there are none)."""
+    return max((i.quality for i in issues), key=QUALITY_ORDER.index, default=Quality.GOOD)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SixPoints:
+    """The six morphometry points of one vertebral body, in mm in the RAS+ patient frame."""
+
+    superior_anterior_mm: Point3
+    superior_middle_mm: Point3
+    superior_posterior_mm: Point3
+    inferior_anterior_mm: Point3
+    inferior_middle_mm: Point3
+    inferior_posterior_mm: Point3
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VertebraMeasurement:
+    """What one vertebra shows on its own, before any comparison with neighbours."""
+
+    structure: str
+    points: SixPoints | None = None
+    anterior_height_mm: float | None = None
+    middle_height_mm: float | None = None
+    posterior_height_mm: float | None = None
+    wedge_angle_deg: float | None = None  # between the endplates; kyphotic (anterior) > 0
+    volume_ml: float | None = None  # vertebral body, posterior elements excluded
+    retropulsion_mm: float | None = None  # posterior wall bulge into the canal
+    issues: tuple[Issue, ...] = ()
+
+    @property
+    def level(self) -> Level | None:
+        return Level(self.structure) if self.structure in Level.__members__ else None
+
+    @property
+    def quality(self) -> Quality:
+        return worst_quality(self.issues)
+
+    @property
+    def heights_mm(self) -> tuple[float, float, float] | None:
+        a, m, p = self.anterior_height_mm, self.middle_height_mm, self.posterior_height_mm
+        return None if a is None or m is None or p is None else (a, m, p)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LevelMeasurement:
+    """One level, graded against its neighbours."""
+
+    vertebra: VertebraMeasurement
+    reference_height_mm: float | None = None
+    reference_from: str | None = None  # "neighbours T12, L2" or "own largest height"
+    anterior_posterior_ratio: float | None = None  # Ha/Hp
+    middle_posterior_ratio: float | None = None  # Hm/Hp
+    posterior_neighbour_ratio: float | None = None  # Hp / mean neighbour Hp
+    height_loss_pct: float | None = None
+    genant_grade: int | None = None
+    morphology: Morphology | None = None
+    issues: tuple[Issue, ...] = ()
+
+    @property
+    def structure(self) -> str:
+        return self.vertebra.structure
+
+    @property
+    def level(self) -> Level | None:
+        return self.vertebra.level
+
+    @property
+    def all_issues(self) -> tuple[Issue, ...]:
+        return self.vertebra.issues + self.issues
+
+    @property
+    def quality(self) -> Quality:
+        return worst_quality(self.all_issues)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpineMeasurement:
+    """Every measured level of one study, cranial to caudal."""
+
+    levels: tuple[LevelMeasurement, ...]
+    method: str  # e.g. "mask, endplate-normal frame" or "six-point landmarks"
+    layout: str | None = None
+    voxel_size_mm: tuple[float, float, float] | None = None
+
+    def get(self, structure: str) -> LevelMeasurement | None:
+        return next((lv for lv in self.levels if lv.structure == structure), None)

@@ -1,0 +1,148 @@
+"""Heights, grades and angles on phantoms with known answers."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kypho.morphometry.body import measure_vertebra
+from kypho.morphometry.grading import genant_grade
+from kypho.morphometry.sixpoint import cobb_angle_deg
+from kypho.morphometry.spine import grade_spine
+from kypho.morphometry.types import Morphology, Quality
+from kypho.morphometry.voxels import VolumeGeometry, vertebra_voxels
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from phantoms import biconcave, crush, normal, reorient, spine, wedge  # noqa: E402
+
+SPECS = [
+    normal("T12", 25.0),
+    wedge("L1", anterior_height_mm=15.0, posterior_height_mm=26.0),
+    normal("L2", 27.0),
+    biconcave("L3", middle_height_mm=18.0, height_mm=28.0),
+    normal("L4", 28.0),
+    crush("L5", height_mm=15.0),
+    normal("S1", 28.0),
+]
+CASES = [  # (spacing mm, sagittal tilts deg, coronal tilt deg)
+    ((1.0, 1.0, 1.0), [0.0] * 7, 0.0),
+    ((0.8, 0.8, 1.25), [-12, -8, -4, 0, 4, 8, 12], 0.0),
+    ((1.5, 1.5, 1.5), [25.0] * 7, 0.0),
+    ((1.0, 0.7, 1.2), [-20, -15, -10, -5, 0, 5, 10], 10.0),
+    ((3.0, 3.0, 3.0), [5.0] * 7, 0.0),
+]
+
+
+def _measure(ph):
+    geo = VolumeGeometry(affine=ph.affine, shape=ph.labels.shape)
+    found = [measure_vertebra(v, geo) for v in vertebra_voxels(ph.labels, ph.names)]
+    return grade_spine(found, method="test")
+
+
+@pytest.mark.parametrize(("spacing", "tilts", "coronal"), CASES)
+def test_heights_within_one_voxel_diagonal(spacing, tilts, coronal) -> None:
+    # One voxel diagonal: a binary mask can place a surface anywhere within a voxel.
+    ph = spine(SPECS, spacing_mm=spacing, tilts_deg=tilts, coronal_deg=coronal)
+    tol = math.hypot(*spacing)
+    result = _measure(ph)
+    for spec in SPECS:
+        v = result.get(spec.structure).vertebra
+        assert v.anterior_height_mm == pytest.approx(spec.anterior_height_mm, abs=tol)
+        assert v.middle_height_mm == pytest.approx(spec.middle_height_mm, abs=tol)
+        assert v.posterior_height_mm == pytest.approx(spec.posterior_height_mm, abs=tol)
+
+
+@pytest.mark.parametrize(("spacing", "tilts", "coronal"), CASES[:4])
+def test_wedge_and_cobb_angles_within_3_degrees(spacing, tilts, coronal) -> None:
+    ph = spine(SPECS, spacing_mm=spacing, tilts_deg=tilts, coronal_deg=coronal)
+    result = _measure(ph)
+    for spec in SPECS:
+        got = result.get(spec.structure).vertebra.wedge_angle_deg
+        assert got == pytest.approx(spec.wedge_angle_deg, abs=3.0)
+    up, lo = result.get("T12").vertebra.points, result.get("L4").vertebra.points
+    if coronal == 0.0:
+        assert cobb_angle_deg(upper=up, lower=lo) == pytest.approx(ph.cobb_deg("T12", "L4"), abs=3)
+
+
+@pytest.mark.parametrize(("spacing", "tilts", "coronal"), CASES[:4])
+def test_grades_and_types_exact_away_from_boundaries(spacing, tilts, coronal) -> None:
+    ph = spine(SPECS, spacing_mm=spacing, tilts_deg=tilts, coronal_deg=coronal)
+    result = _measure(ph)
+    # Truths: L1 loses 15/27 anterior (44 %, grade 3, wedge); L3 17 vs ~27.5 (38 %, grade 2,
+    # biconcave, 18 vs 27.5: 35 %); L5 15 vs 28 (46 %, grade 3, crush); the rest < 12 %.
+    expect = {
+        "L1": (3, Morphology.WEDGE),
+        "L3": (2, Morphology.BICONCAVE),
+        "L5": (3, Morphology.CRUSH),
+        "L2": (0, Morphology.NONE),
+        "L4": (0, Morphology.NONE),
+    }
+    for name, (grade, kind) in expect.items():
+        lv = result.get(name)
+        assert (lv.genant_grade, lv.morphology) == (grade, kind), name
+
+
+def test_reoriented_storage_gives_the_same_heights() -> None:
+    ph = spine(SPECS[:3], spacing_mm=(1.0, 1.0, 1.0), tilts_deg=[10.0] * 3)
+    flipped = reorient(ph, order=(2, 0, 1), flips=(True, False, True))
+    a, b = _measure(ph), _measure(flipped)
+    for x, y in zip(a.levels, b.levels, strict=True):
+        assert x.vertebra.heights_mm == pytest.approx(y.vertebra.heights_mm, abs=1e-6)
+
+
+def test_fortran_ordered_labels_measure_the_same() -> None:
+    ph = spine(SPECS[:2], spacing_mm=(1.0, 1.0, 1.0))
+    ph_f = reorient(ph, order=(0, 1, 2), flips=(False, False, False))
+    ph_f.labels = np.asfortranarray(ph.labels)
+    assert _measure(ph).levels == _measure(ph_f).levels or all(
+        x.vertebra.heights_mm == pytest.approx(y.vertebra.heights_mm)
+        for x, y in zip(_measure(ph).levels, _measure(ph_f).levels, strict=True)
+    )
+
+
+def test_retropulsion_measured_within_one_voxel() -> None:
+    specs = [normal("L1"), normal("L2", retropulsion_mm=5.0), normal("L3")]
+    result = _measure(spine(specs, spacing_mm=(0.8, 0.8, 0.8)))
+    assert result.get("L2").vertebra.retropulsion_mm == pytest.approx(5.0, abs=1.4)
+    assert result.get("L1").vertebra.retropulsion_mm < 1.4
+
+
+def test_body_volume_close_to_elliptic_cylinder() -> None:
+    spec = normal("L2", 26.0)
+    result = _measure(spine([spec], spacing_mm=(0.7, 0.7, 0.7)))
+    truth_ml = math.pi * 16 * 22 * 26 / 1000
+    assert result.get("L2").vertebra.volume_ml == pytest.approx(truth_ml, rel=0.05)
+
+
+def test_thick_slices_and_edge_cut_are_flagged_not_fatal() -> None:
+    ph = spine(SPECS[:3], spacing_mm=(1.0, 1.0, 4.0))
+    result = _measure(ph)
+    assert all(lv.quality is Quality.POOR for lv in result.levels)
+    assert all(lv.genant_grade is None for lv in result.levels)
+    ph = spine(SPECS[:3], spacing_mm=(1.0, 1.0, 1.0))
+    ph.labels = ph.labels[:, :, : ph.labels.shape[2] - 30].copy()
+    result = _measure(ph)
+    reasons = [i.reason for lv in result.levels for i in lv.all_issues]
+    assert any("edge" in r for r in reasons)
+    assert result.get("L2").quality is not Quality.POOR
+
+
+def test_single_vertebra_uses_own_height_and_says_so() -> None:
+    result = _measure(spine([wedge("L1", anterior_height_mm=18.0)], spacing_mm=(1, 1, 1)))
+    lv = result.get("L1")
+    assert lv.reference_from == "own largest height"
+    assert lv.quality is Quality.LIMITED
+    assert lv.genant_grade == genant_grade(100 * (26 - 18) / 26)
+
+
+def test_doubling_spacing_doubles_heights() -> None:
+    ph = spine([normal("L2", 26.0)], spacing_mm=(1.0, 1.0, 1.0))
+    ph2 = spine([normal("L2", 26.0)], spacing_mm=(1.0, 1.0, 1.0))
+    ph2.affine[:3, :3] *= 2
+    h1 = _measure(ph).get("L2").vertebra.heights_mm
+    h2 = _measure(ph2).get("L2").vertebra.heights_mm
+    assert np.allclose(np.array(h2), 2 * np.array(h1), atol=1e-6)
