@@ -54,12 +54,14 @@ def test_volume_rows_are_ordered() -> None:
     assert all(r.bipedicular_low_ml < r.bipedicular_high_ml for r in VOLUME_BY_GRADE)
 
 
-def test_codes_lumbar_first_and_cervical_none() -> None:
-    codes = [c for c, _ in billing_codes((Level.L2, Level.L3, Level.T10))]
-    assert codes == ["22514", "+22515", "+22515"]
+def test_codes_are_cranio_caudal_whatever_the_order_given() -> None:
+    codes = [(str(lv), c) for lv, c, _ in billing_codes((Level.L2, Level.L3, Level.T10))]
+    assert codes == [("T10", "22513"), ("L2", "+22515"), ("L3", "+22515")]
+    lumbar = [c for _, c, _ in billing_codes((Level.L3, Level.L2))]
+    assert lumbar == ["22514", "+22515"]
     cervical = billing_codes((Level.C7, Level.T1))
-    assert [c for c, _ in cervical] == [None, "22513"]
-    assert "thoracic and lumbar" in cervical[0][1].text
+    assert [c for _, c, _ in cervical] == [None, "22513"]
+    assert "thoracic and lumbar" in cervical[0][2].text
 
 
 def test_unknown_facts_stay_not_recorded() -> None:

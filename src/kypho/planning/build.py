@@ -85,7 +85,7 @@ def window_warnings(assessment: Assessment, procedure_date: date | None) -> list
 
 def _level_plans(case: Case, levels: tuple[Level, ...]) -> tuple[tuple[LevelPlan, ...], list[str]]:
     plans, missing = [], []
-    for level, (code, code_why) in zip(levels, billing_codes(levels), strict=True):
+    for level, code, code_why in billing_codes(levels):
         approach, why, alternative, trade_offs = choose_approach()
         finding = latest_finding(case, level)
         if finding is None:

@@ -2,37 +2,30 @@
 
 from __future__ import annotations
 
-from kypho.domain.levels import Level, Region
+from kypho.domain.coding import CPT_ADDITIONAL, kyphoplasty_cpt
+from kypho.domain.levels import Level
 from kypho.planning.sources import URL_CPT, ref
 from kypho.planning.types import Reason
 
-# clinical-reference.md §1.9 (URL_CPT): kyphoplasty codes, all including imaging guidance.
-CPT_FIRST_BY_REGION: dict[Region, str] = {Region.THORACIC: "22513", Region.LUMBAR: "22514"}
-CPT_ADDITIONAL = "+22515"
 CPT_CITATIONS = (ref("1.9", URL_CPT),)
 
 
-def billing_codes(levels: tuple[Level, ...]) -> tuple[tuple[str | None, Reason], ...]:
-    """One code per level, in the order given: the first level's primary code, then add-ons.
+def billing_codes(levels: tuple[Level, ...]) -> tuple[tuple[Level, str | None, Reason], ...]:
+    """One code per level, cranio-caudal: the first level's primary code, then add-ons.
 
-    A cervical or sacral level has no code in 22513-22515; it gets ``None`` and a reason.
+    The table is ``kypho.domain.coding`` (shared with the candidacy engine); a cervical or
+    sacral level has no code in 22513-22515 and gets ``None`` with a reason.
 
-    >>> [code for code, _ in billing_codes((Level.T12, Level.L1))]
-    ['22513', '+22515']
+    >>> [(str(lv), code) for lv, code, _ in billing_codes((Level.L1, Level.T12))]
+    [('T12', '22513'), ('L1', '+22515')]
     """
-    result: list[tuple[str | None, Reason]] = []
-    primary_given = False
-    for level in levels:
-        region = level.region
-        if region not in CPT_FIRST_BY_REGION:
-            why = f"{level} is {region}: 22513-22515 cover thoracic and lumbar bodies only."
-            result.append((None, Reason(text=why, citations=CPT_CITATIONS)))
-        elif not primary_given:
-            code = CPT_FIRST_BY_REGION[region]
-            why = f"First level treated, {region}: {code}."
-            result.append((code, Reason(text=why, citations=CPT_CITATIONS)))
-            primary_given = True
-        else:
+    result: list[tuple[Level, str | None, Reason]] = []
+    for level, code in kyphoplasty_cpt(levels):
+        if code is None:
+            why = f"{level} is {level.region}: 22513-22515 cover thoracic and lumbar bodies only."
+        elif code == CPT_ADDITIONAL:
             why = f"Each additional thoracic or lumbar body: {CPT_ADDITIONAL} (add-on)."
-            result.append((CPT_ADDITIONAL, Reason(text=why, citations=CPT_CITATIONS)))
+        else:
+            why = f"First level treated, {level.region}: {code}."
+        result.append((level, code, Reason(text=why, citations=CPT_CITATIONS)))
     return tuple(result)
