@@ -132,7 +132,7 @@ def imaging_studies() -> st.SearchStrategy[ImagingStudy]:
         modality=st.sampled_from(Modality),
         study_date=optional(clinical_dates),
         study_id=optional(short_text),
-        findings=st.lists(level_findings(), max_size=2).map(tuple),
+        findings=st.lists(level_findings(), max_size=2, unique_by=lambda f: f.level).map(tuple),
     )
 
 
@@ -195,7 +195,7 @@ def cases() -> st.SearchStrategy[Case]:
     """A whole case: any mix of known, unknown and recorded-as-none facts."""
     return st.builds(
         Case,
-        case_id=st.text(min_size=1, max_size=16),
+        case_id=st.text(min_size=1, max_size=16).filter(str.strip),
         patient=patients(),
         fractures=recorded(fractures(), unique_by=lambda f: f.level),
         imaging=recorded(imaging_studies()),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
+from kypho.domain.levels import Level
 from kypho.errors import InvalidInput
 
 
@@ -31,3 +33,16 @@ def check_positive(field: str, value: float | None, unit: str = "") -> None:
         raise InvalidInput(f"{field}: expected a number > 0{unit}, got {value!r}")
     if value <= 0:
         raise InvalidInput(f"{field}: expected a number > 0{unit}, got {value!r}")
+
+
+def check_unique_levels(field: str, levels: Iterable[Level]) -> None:
+    """Raise ``InvalidInput`` if a level appears twice (one entry per level)."""
+    seen: set[Level] = set()
+    repeated: set[Level] = set()
+    for level in levels:
+        (repeated if level in seen else seen).add(level)
+    twice = sorted(repeated, key=lambda lv: lv.position)
+    if twice:
+        raise InvalidInput(
+            f"{field}: expected each level once, got {', '.join(twice)} more than once"
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from kypho.domain._checks import check_range
+from kypho.domain._checks import check_range, check_unique_levels
 from kypho.domain.levels import Level
 from kypho.domain.symptoms import NRS_MAX, ODI_MAX_PCT, RDQ_MAX
 
@@ -39,6 +39,9 @@ class ContinuumOfCare:
 class PlannedProcedure:
     procedure_date: date | None = None
     levels: tuple[Level, ...] | None = None
+
+    def __post_init__(self) -> None:
+        check_unique_levels("procedure.levels", self.levels or ())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

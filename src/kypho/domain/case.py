@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from kypho.domain._checks import check_unique_levels
 from kypho.domain.care import (
     ContinuumOfCare,
     Contraindications,
@@ -40,12 +41,9 @@ class Case:
     follow_up: tuple[FollowUpVisit, ...] | None = None
 
     def __post_init__(self) -> None:
-        levels = [f.level for f in self.fractures or ()]
-        duplicated = sorted({lv for lv in levels if levels.count(lv) > 1})
-        if duplicated:
-            raise InvalidInput(
-                f"fractures: expected one entry per level, got {', '.join(duplicated)} twice"
-            )
+        if not self.case_id.strip():
+            raise InvalidInput("case_id: expected a non-empty identifier, got an empty one")
+        check_unique_levels("fractures", (f.level for f in self.fractures or ()))
 
     def fracture(self, level: Level) -> Fracture | None:
         return next((f for f in self.fractures or () if f.level == level), None)

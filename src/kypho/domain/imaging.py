@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from kypho.domain._checks import check_range
+from kypho.domain._checks import check_range, check_unique_levels
 from kypho.domain.levels import Level
 from kypho.errors import InvalidMeasurement
 
@@ -97,6 +97,9 @@ class ImagingStudy:
     study_date: date | None = None
     study_id: str | None = None
     findings: tuple[LevelFinding, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_unique_levels(f"imaging {self.label}.findings", (f.level for f in self.findings))
 
     def finding(self, level: Level) -> LevelFinding | None:
         return next((f for f in self.findings if f.level == level), None)
