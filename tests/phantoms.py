@@ -201,3 +201,17 @@ def reorient(phantom: Phantom, *, order: tuple[int, int, int], flips: tuple[bool
         phantom.centres_mm,
         phantom.label_ids,
     )
+
+
+# TotalSegmentator ``total`` task ids (v2) and VerSe ids, as in kypho.imaging.layouts.
+TOTAL_IDS = {"S1": 26, **{f"L{5 - i}": 27 + i for i in range(5)}}
+TOTAL_IDS |= {f"T{12 - i}": 32 + i for i in range(12)}
+VERSE_IDS = {**{f"L{i}": 19 + i for i in range(1, 7)}, **{f"T{i}": 7 + i for i in range(1, 13)}}
+VERSE_IDS["T13"] = 28
+
+
+def write_nifti(phantom: Phantom, path: object, *, dtype: type = np.uint8) -> None:
+    """Save ``phantom`` as NIfTI (labels cast to ``dtype``, e.g. float32 as VerSe ships)."""
+    import nibabel as nib
+
+    nib.save(nib.Nifti1Image(phantom.labels.astype(dtype), phantom.affine), str(path))

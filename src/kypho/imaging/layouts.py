@@ -48,8 +48,8 @@ def names_from_header(header_names: dict[int, str]) -> dict[int, str]:
     return {k: v for k, v in found.items() if v is not None}
 
 
-def detect_layout(path: Path, *, present: tuple[int, ...], header_names: dict[int, str]) -> Layout:
-    """Guess the layout: a folder, header names, else the label values present."""
+def detect_layout(path: Path, *, max_label: int, header_names: dict[int, str]) -> Layout:
+    """Guess the layout: a folder, header names, else the largest label value (0: empty)."""
     if path.is_dir():
         return Layout.TOTAL_FILES
     if names_from_header(header_names):
@@ -59,9 +59,9 @@ def detect_layout(path: Path, *, present: tuple[int, ...], header_names: dict[in
             f"{path}: this is a TotalSegmentator vertebrae_body mask (bodies without levels); "
             "pass the per-level labels as INPUT and this file with --body"
         )
-    if not present:
+    if max_label <= 0:
         raise InvalidInput(f"{path}: expected vertebra labels, found an empty mask (all 0)")
-    return Layout.VERSE if max(present) <= VERSE_MAX_LABEL else Layout.TOTAL
+    return Layout.VERSE if max_label <= VERSE_MAX_LABEL else Layout.TOTAL
 
 
 def label_names(layout: Layout, header_names: dict[int, str]) -> dict[int, str]:

@@ -6,10 +6,13 @@ what was found; they are ``InvalidInput``/``ImageGeometryError``, so the CLI exi
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import warnings
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,12 +39,25 @@ class LabelImage:
     header_names: dict[int, str]
 
 
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence nibabel's warnings and header-fix log lines: our checks report instead."""
+    log = nib.imageglobals.logger
+    level = log.level
+    log.setLevel(logging.CRITICAL + 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        log.setLevel(level)
+
+
 def _open(path: Path) -> nib.Nifti1Image:
     if not path.is_file():
         raise InvalidInput(f"{path}: expected a NIfTI file (.nii, .nii.gz), found no such file")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with _quiet():
             image = nib.load(path)
     except _READ_ERRORS as err:
         raise InvalidInput(
@@ -71,9 +87,19 @@ def _shape(path: Path, image: nib.Nifti1Image, max_voxels: int) -> tuple[int, in
     return shape[0], shape[1], shape[2]
 
 
+def _raw_pixdim(path: Path, image: nib.Nifti1Image) -> list[float]:
+    """pixdim[1:4] as stored: nibabel silently turns 0 into 1 and negatives positive."""
+    try:
+        header_class: Any = type(image.header)
+        with _quiet(), nib.openers.ImageOpener(str(path)) as fobj:
+            raw = header_class.from_fileobj(fobj, check=False)
+    except _READ_ERRORS as err:
+        raise InvalidInput(f"{path}: expected a NIfTI header, could not read one: {err}") from err
+    return [float(z) for z in raw["pixdim"][1:4]]
+
+
 def _affine(path: Path, image: nib.Nifti1Image) -> NDArray[np.float64]:
-    header: Any = image.header
-    zooms = [float(z) for z in header.get_zooms()[:3]]
+    zooms = _raw_pixdim(path, image)
     affine = np.asarray(image.affine, dtype=np.float64)
     spacing = np.linalg.norm(affine[:3, :3], axis=0)
     bad = [z for z in (*zooms, *spacing) if not math.isfinite(z) or z <= 0]
@@ -110,8 +136,7 @@ def _read(path: Path, image: nib.Nifti1Image) -> NDArray[np.generic]:
         inter in (0.0, None) or not np.isfinite(inter)
     )
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with _quiet():
             data = proxy.get_unscaled() if identity else np.asanyarray(proxy)
     except _READ_ERRORS as err:
         raise InvalidInput(

@@ -49,7 +49,7 @@ def _folder_voxels(
         if name is None:
             continue
         image = load_labels(file, max_voxels=max_voxels)
-        found = LabelIndex(image.labels).voxels(1, name)
+        found = LabelIndex(image.labels, wanted=(1,)).voxels(1, name)
         if found is not None:
             yield found, image.geometry
 
@@ -67,9 +67,10 @@ def _body_mask(body_path: Path, image: LabelImage, *, max_voxels: int) -> np.nda
 
 
 def _volume_voxels(
-    image: LabelImage, index: LabelIndex, layout: Layout, body: np.ndarray | None
+    image: LabelImage, layout: Layout, body: np.ndarray | None
 ) -> list[VertebraVoxels]:
     names = label_names(layout, image.header_names)
+    index = LabelIndex(image.labels, wanted=names)
     found = [index.voxels(k, v, body=body) for k, v in sorted(names.items())]
     kept = [v for v in found if v is not None]
     if not kept:
@@ -107,12 +108,10 @@ def measure_study(
         layout = Layout.TOTAL_FILES
     else:
         image = load_labels(path, max_voxels=max_voxels)
-        index = LabelIndex(image.labels)
-        layout = layout or detect_layout(
-            path, present=index.present, header_names=image.header_names
-        )
+        top = int(image.labels.max())
+        layout = layout or detect_layout(path, max_label=top, header_names=image.header_names)
         body = None if body_path is None else _body_mask(body_path, image, max_voxels=max_voxels)
-        pairs = [(v, image.geometry) for v in _volume_voxels(image, index, layout, body)]
+        pairs = [(v, image.geometry) for v in _volume_voxels(image, layout, body)]
     if not pairs:
         raise InvalidInput(f"{path}: expected at least one vertebra, found an empty mask")
     measured = [

@@ -1,20 +1,22 @@
 """Per-vertebra voxel sets from a label volume, in one pass over the volume.
 
-``scipy.ndimage.find_objects`` on a C-ordered integer view gives every label's bounding
-box in a single pass; everything after works on small crops. NIfTI arrays arrive in
-Fortran order, so they are transposed (a free view) before the pass.
+One pass over a C-ordered view finds the voxels of the labels asked for: row maxima
+(a fast reduction) pick the rows that hold any label, and only those rows are searched.
+NIfTI arrays arrive in Fortran order, so they are transposed (a free view) first. No
+scipy: importing ``scipy.ndimage`` cost more than the whole pass.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import ndimage
 
 IntArray = NDArray[np.integer]
+CHUNK_VOXELS = 1 << 24  # voxels per slab of the pass: bounds its temporary memory
+MAX_LABEL = 65535  # labels above are reported neither present nor kept (no vertebra map uses them)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,35 +58,85 @@ class VertebraVoxels:
 
 
 class LabelIndex:
-    """Bounding boxes of every label, from one ``find_objects`` pass over the volume."""
+    """Voxel indices of chosen labels, from one pass over the occupied rows of the volume.
 
-    def __init__(self, labels: IntArray) -> None:
+    ``wanted`` limits what is kept (``None``: every label); ``present`` lists every label
+    seen. Memory stays bounded: the pass reads slabs of ``CHUNK_VOXELS`` at a time.
+    """
+
+    def __init__(self, labels: IntArray, wanted: Iterable[int] | None = None) -> None:
         fortran = labels.flags.f_contiguous and not labels.flags.c_contiguous
         self._transposed = bool(fortran)
         self._view = labels.T if fortran else labels
-        self._boxes = ndimage.find_objects(self._view) if labels.size else []
+        top = min(_top_label(self._view), MAX_LABEL + 1)
+        keep = np.zeros(top + 1, dtype=bool)  # a label above MAX_LABEL counts as MAX_LABEL + 1
+        chosen = range(1, top + 1) if wanted is None else wanted
+        keep[[k for k in chosen if 0 < k <= min(top, MAX_LABEL)]] = True
+        flat, values, seen = _scan(self._view, keep)
+        order = np.argsort(values, kind="stable")  # radix sort for 8- and 16-bit labels
+        flat, values = flat[order], values[order]
+        bounds = np.searchsorted(values, np.arange(top + 2))
+        self._flat = {int(k): flat[bounds[k] : bounds[k + 1]] for k in np.flatnonzero(keep)}
+        self._present = tuple(k for k in seen if 0 < k <= MAX_LABEL)
 
     @property
     def present(self) -> tuple[int, ...]:
         """Labels > 0 that occur in the volume."""
-        return tuple(i + 1 for i, box in enumerate(self._boxes) if box is not None)
+        return self._present
 
     def voxels(
         self, label: int, structure: str, *, body: NDArray[np.bool_] | None = None
     ) -> VertebraVoxels | None:
         """The voxels of ``label`` (intersected with ``body`` when given), or ``None``."""
-        box = self._boxes[label - 1] if 0 < label <= len(self._boxes) else None
-        if box is None:
+        flat = self._flat.get(label)
+        if flat is None or flat.size == 0:
             return None
-        crop = self._view[box] == label
+        idx = np.stack(np.unravel_index(flat, self._view.shape), axis=1)
         if body is not None:
-            crop &= (body.T if self._transposed else body)[box]
-        idx = np.stack(np.nonzero(crop), axis=1) + np.array([s.start for s in box])
+            view = body.T if self._transposed else body
+            idx = idx[view[idx[:, 0], idx[:, 1], idx[:, 2]]]
         if self._transposed:
             idx = idx[:, ::-1]
         return VertebraVoxels(
             structure=structure, indices=idx.astype(np.intp), body_only=body is not None
         )
+
+
+def _top_label(view: IntArray) -> int:
+    """An upper bound of the labels: the dtype's for 8/16-bit (no pass), else the maximum."""
+    if view.dtype.itemsize <= 2:
+        return int(np.iinfo(view.dtype).max)
+    return int(view.max()) if view.size else 0
+
+
+def _scan(view: IntArray, keep: NDArray[np.bool_]) -> tuple[NDArray[np.intp], IntArray, list[int]]:
+    """Flat C-order indices and labels of the kept voxels, and every label seen.
+
+    Each slab's row maxima (a fast reduction) pick the rows holding any label; only those
+    rows are searched, so the cost follows the labelled volume, not the whole grid.
+    """
+    n_k, n_j, n_i = view.shape
+    step = max(1, CHUNK_VOXELS // max(1, n_j * n_i))
+    flats: list[NDArray[np.intp]] = []
+    values: list[IntArray] = []
+    seen = np.zeros(len(keep), dtype=bool)
+    for k0 in range(0, n_k, step):
+        slab = view[k0 : k0 + step]
+        kk, jj = np.nonzero(slab.any(axis=2))
+        rows = slab[kk, jj]
+        r, ii = np.nonzero(rows)
+        found = rows[r, ii]
+        code = np.minimum(found, len(keep) - 1)
+        seen[code] = True
+        hit = keep[code]
+        flats.append(((kk[r[hit]] + k0) * n_j + jj[r[hit]]) * n_i + ii[hit])
+        values.append(found[hit])
+    empty = np.zeros(0, dtype=view.dtype)
+    return (
+        np.concatenate(flats) if flats else np.zeros(0, dtype=np.intp),
+        np.concatenate(values) if values else empty,
+        [int(k) for k in np.flatnonzero(seen)],
+    )
 
 
 def vertebra_voxels(
@@ -98,6 +150,6 @@ def vertebra_voxels(
     ``labels`` must hold integers; levels are looked up by ``names`` (label -> structure),
     never by bare number. Labels absent from the volume are skipped.
     """
-    index = LabelIndex(labels)
+    index = LabelIndex(labels, wanted=names)
     found = (index.voxels(label, name, body=body) for label, name in sorted(names.items()))
     return tuple(v for v in found if v is not None)
