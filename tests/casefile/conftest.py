@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
 TESTS = Path(__file__).resolve().parents[1]
 DOCS = TESTS.parent / "docs"
-
-# tests/ has no __init__.py; put it on the path so ``import strategies`` works here.
-if str(TESTS) not in sys.path:
-    sys.path.insert(0, str(TESTS))
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,8 +13,6 @@ from kypho.morphometry.sixpoint import cobb_angle_deg
 from kypho.morphometry.spine import grade_spine
 from kypho.morphometry.types import Morphology, Quality
 from kypho.morphometry.voxels import VolumeGeometry, vertebra_voxels
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from phantoms import biconcave, crush, normal, reorient, spine, wedge  # noqa: E402
 
 SPECS = [
