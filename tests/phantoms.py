@@ -48,6 +48,10 @@ class VertebraSpec:
         return 2 * math.degrees(math.atan2(rise, 2 * self.station_u_mm))
 
     @property
+    def heights_mm(self) -> tuple[float, float, float]:
+        return self.anterior_height_mm, self.middle_height_mm, self.posterior_height_mm
+
+    @property
     def max_height_mm(self) -> float:
         return max(self.anterior_height_mm, self.middle_height_mm, self.posterior_height_mm)
 

@@ -29,6 +29,7 @@ def level_dict(level: LevelMeasurement) -> dict[str, Any]:
         "genant_grade": level.genant_grade,
         "morphology": None if level.morphology is None else level.morphology.value,
         "wedge_angle_deg": _r(v.wedge_angle_deg),
+        "wedge_angle_doubt_deg": _r(v.wedge_angle_doubt_deg),  # null: trusted within 3 deg
         "volume_ml": _r(v.volume_ml),
         "retropulsion_mm": _r(v.retropulsion_mm),
         "quality": level.quality.value,

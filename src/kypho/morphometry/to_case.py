@@ -5,6 +5,7 @@ Project conventions (not confirmed clinical rules; marked so in the explanation)
 * ``kyphotic_deformity``: the vertebral wedge angle (between the endplates, kyphotic
   positive) is >= 15 degrees, after the KA > 15 degrees cut-off associated with
   intravertebral clefts (PMC6530246, clinical reference 3.3). PROJECT CONVENTION.
+  Unknown when the angle is flagged as uncertain and its doubt reaches across 15 degrees.
 * ``retropulsion``: the mid-sagittal posterior wall bulges into the canal by at least
   ``max(2 mm, the coarsest voxel spacing)`` beyond the line joining its corners; below
   one voxel the bulge cannot be told from voxel steps. PROJECT CONVENTION.
@@ -36,6 +37,15 @@ def _within(value: float | None, lo: float, hi: float) -> float | None:
     return value if value is not None and lo <= value <= hi else None
 
 
+def _kyphotic(wedge_deg: float | None, doubt_deg: float | None) -> bool | None:
+    """Wedge angle at or over the cut-off; unknown when its doubt reaches across it."""
+    if wedge_deg is None:
+        return None
+    if doubt_deg is not None and abs(wedge_deg - KYPHOTIC_WEDGE_MIN_DEG) <= doubt_deg:
+        return None
+    return wedge_deg >= KYPHOTIC_WEDGE_MIN_DEG
+
+
 def _finding(
     level: LevelMeasurement,
     *,
@@ -59,7 +69,7 @@ def _finding(
         posterior_height_mm=_within(v.posterior_height_mm, 0, 100),
         reference_height_mm=_within(level.reference_height_mm, 1e-6, 100),
         wedge_angle_deg=wedge,
-        kyphotic_deformity=None if wedge is None else wedge >= KYPHOTIC_WEDGE_MIN_DEG,
+        kyphotic_deformity=_kyphotic(wedge, v.wedge_angle_doubt_deg),
         retropulsion=None if bulge is None else bulge >= retropulsion_min_mm,
         retropulsion_mm=bulge,
         progression=progression,

@@ -61,6 +61,14 @@ class SixPoints:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Endplate:
+    """An endplate's orientation fitted to the whole surface (mask input only)."""
+
+    normal: Point3  # unit vector out of the body's top or into its bottom: pointing superior
+    tilt_uncertainty_deg: float  # half the spread of sagittal tilts the voxels allow
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class VertebraMeasurement:
     """What one vertebra shows on its own, before any comparison with neighbours."""
 
@@ -72,11 +80,20 @@ class VertebraMeasurement:
     wedge_angle_deg: float | None = None  # between the endplates; kyphotic (anterior) > 0
     volume_ml: float | None = None  # vertebral body, posterior elements excluded
     retropulsion_mm: float | None = None  # posterior wall bulge into the canal
+    superior_endplate: Endplate | None = None
+    inferior_endplate: Endplate | None = None
+    wedge_angle_doubt_deg: float | None = None  # set when the angle is not trusted: +- this
     issues: tuple[Issue, ...] = ()
 
     @property
     def level(self) -> Level | None:
         return Level(self.structure) if self.structure in Level.__members__ else None
+
+    @property
+    def wedge_angle_uncertainty_deg(self) -> float | None:
+        """How far the wedge angle may be from the truth, from both endplates' fits."""
+        ends = (self.superior_endplate, self.inferior_endplate)
+        return None if None in ends else sum(e.tilt_uncertainty_deg for e in ends if e)
 
     @property
     def quality(self) -> Quality:

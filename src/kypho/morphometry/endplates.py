@@ -1,0 +1,219 @@
+"""Endplate surfaces of a vertebral body from its voxels: samples, planes, station levels.
+
+A binary mask places a surface only to within a voxel. Along each grid line of the image
+axis closest to the body's axis, the body's last voxel and the first empty one bracket
+the endplate, so their midpoint is a surface sample whose error is at most half a step
+along that line. A plane fitted to all of an endplate's samples gets its tilt from where
+the voxel steps fall across the whole endplate (a station alone, on thick slices nearly
+parallel to the endplate, may see a single step). The level of an endplate at a height
+station is the mean of the samples in the station's window after removing the plane's
+tilt, so a concavity there is kept.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from kypho.morphometry.voxels import VolumeGeometry
+
+Floats = NDArray[np.float64]
+Point2 = tuple[float, float]
+FIT_INNER_FRACTION = 0.8  # of depth: plane fits skip the rims, where walls curve into endplates
+FIT_LATERAL_FRACTION = 0.5  # of width, centred: away from the pedicle roots
+TRIM_ROUNDS = 2
+MIN_FIT_SAMPLES = 6
+SLOPE_SPAN = 0.35  # slopes searched: least squares +- this (about 19 deg)
+SLOPE_STEPS = 351  # 0.002 apart, about 0.1 deg
+SLOPE_BIN_MM = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Surface:
+    """Samples of one endplate in a body's local frame: columns u (anterior), v, w (superior)."""
+
+    samples: Floats  # (M, 3) local mm
+    step_mm: float  # grid step along the sampling lines: each sample is within half of it
+
+
+@dataclass(frozen=True, slots=True)
+class Plane:
+    """``w = offset + slope_u * u + slope_v * v`` in the body's local frame (mm).
+
+    ``slope_u_range`` holds every sagittal slope consistent with the samples (see
+    ``fit_plane``); ``slope_u`` is its midpoint. ``planar`` is false when no plane fits
+    the samples within their error (a concave endplate); see ``rim_plane``.
+    """
+
+    offset_mm: float
+    slope_u: float
+    slope_v: float
+    slope_u_range: tuple[float, float]
+    planar: bool = True
+
+    def normal(self) -> Floats:
+        n = np.array([-self.slope_u, -self.slope_v, 1.0])
+        return np.asarray(n / np.linalg.norm(n))
+
+    def tilt_uncertainty_deg(self) -> float:
+        """Half the spread of sagittal tilts consistent with the samples (degrees)."""
+        lo, hi = self.slope_u_range
+        return math.degrees(math.atan(hi) - math.atan(lo)) / 2
+
+
+def endplate_surfaces(
+    indices: NDArray[np.intp], geometry: VolumeGeometry, superior: Floats
+) -> tuple[Floats, Floats, float]:
+    """Superior and inferior surface samples (patient mm) and the sampling step (mm).
+
+    Lines run along the grid axis most parallel to ``superior``; each line through the
+    body gives one sample per end, halfway between its last body voxel and the next one.
+    """
+    step_vectors = geometry.affine[:3, :3]
+    steps = np.linalg.norm(step_vectors, axis=0)
+    along = superior @ step_vectors / steps
+    k = int(np.argmax(np.abs(along)))
+    lo = np.array([indices[:, a].min() for a in range(3)])
+    hi = np.array([indices[:, a].max() for a in range(3)])
+    box = np.zeros(tuple(int(n) for n in hi - lo + 1), dtype=bool)
+    rel = indices - lo
+    box[rel[:, 0], rel[:, 1], rel[:, 2]] = True
+    lines = np.moveaxis(box, k, -1)
+    n = lines.shape[-1]
+    first = lines.argmax(axis=-1)
+    last = n - 1 - lines[..., ::-1].argmax(axis=-1)
+    a0, a1 = np.nonzero(lines.any(axis=-1))
+    others = [a for a in range(3) if a != k]
+    ends = []
+    for end in (last[a0, a1] + 0.5, first[a0, a1] - 0.5):
+        ijk = np.empty((len(a0), 3))
+        ijk[:, others[0]], ijk[:, others[1]], ijk[:, k] = a0, a1, end
+        ends.append(geometry.to_mm(ijk + lo))
+    top, bottom = ends if along[k] > 0 else ends[::-1]
+    return top, bottom, float(steps[k])
+
+
+def _least_squares(samples: Floats, keep: NDArray[np.bool_]) -> Floats | None:
+    if keep.sum() < MIN_FIT_SAMPLES:
+        return None
+    design = np.column_stack([np.ones(int(keep.sum())), samples[keep, 0], samples[keep, 1]])
+    coef: Floats = np.linalg.lstsq(design, samples[keep, 2], rcond=None)[0]
+    return coef
+
+
+def _minimax_slope(
+    x: Floats, r: Floats, half_error_mm: Floats, around: float
+) -> tuple[float, tuple[float, float], bool]:
+    """A slope of ``r`` over ``x`` and the range of slopes the samples allow.
+
+    A line fits when it passes within ``half_error_mm`` (per sample) of every sample; the
+    slope is the midpoint of all fitting lines' slopes (minimax), and the last value is
+    true. On a non-planar endplate (a concavity) no line fits: ``around`` is returned
+    with the slopes whose worst misfit exceeds the best line's by at most one half-error,
+    and false. Samples are first merged into ``SLOPE_BIN_MM`` bins of ``x``, so the cost
+    follows the body's size rather than its voxel count.
+    """
+    key = np.floor(x / SLOPE_BIN_MM).astype(np.intp)
+    bins, which = np.unique(key, return_inverse=True)
+    floor_ = np.full(len(bins), -np.inf)  # the line must pass above each bin's floor...
+    ceiling = np.full(len(bins), np.inf)  # ...and below its ceiling
+    np.maximum.at(floor_, which, r - half_error_mm)
+    np.minimum.at(ceiling, which, r + half_error_mm)
+    centre = (bins + 0.5) * SLOPE_BIN_MM
+    slopes = around + np.linspace(-SLOPE_SPAN, SLOPE_SPAN, SLOPE_STEPS)
+    low = (floor_[None, :] - slopes[:, None] * centre[None, :]).max(axis=1)
+    high = (ceiling[None, :] - slopes[:, None] * centre[None, :]).min(axis=1)
+    misfit = low - high - (abs(around) + SLOPE_SPAN) * SLOPE_BIN_MM  # <= 0: the line fits
+    if misfit.min() <= 0:
+        ok = slopes[misfit <= 0]
+        lo, hi = float(ok.min()), float(ok.max())
+        return (lo + hi) / 2, (lo, hi), True
+    ok = slopes[misfit <= float(misfit.min()) + float(np.median(half_error_mm))]
+    return around, (min(around, float(ok.min())), max(around, float(ok.max()))), False
+
+
+def fit_plane(
+    surface: Surface,
+    *,
+    u_range: tuple[float, float],
+    half_width_mm: float,
+    max_residual_mm: float,
+) -> Plane | None:
+    """The endplate's plane from the samples in the inner region.
+
+    A least-squares plane first; samples further than ``max_residual_mm`` from it (a
+    grid line leaving through a wall) are dropped and it is refitted, twice. Least
+    squares on a staircase overshoots when only one or two steps cross the endplate, so
+    the sagittal slope is then the midpoint of all slopes consistent with every sample
+    lying within half a step of the surface (a minimax fit; see ``_minimax_slope``), and
+    that range is kept as the slope's uncertainty. ``None`` when fewer than
+    ``MIN_FIT_SAMPLES`` samples remain.
+    """
+    s = surface.samples
+    keep = (s[:, 0] > u_range[0]) & (s[:, 0] < u_range[1]) & (np.abs(s[:, 1]) < half_width_mm)
+    coef = _least_squares(s, keep)
+    for _ in range(TRIM_ROUNDS):
+        if coef is None:
+            return None
+        residual = s[:, 2] - (coef[0] + coef[1] * s[:, 0] + coef[2] * s[:, 1])
+        inliers = keep & (np.abs(residual) <= max_residual_mm)
+        refit = _least_squares(s, inliers)
+        if refit is not None:
+            coef, keep = refit, inliers
+    if coef is None:
+        return None
+    u, r = s[keep, 0], s[keep, 2] - coef[2] * s[keep, 1]
+    half_step = np.full(len(u), surface.step_mm / 2)
+    slope, (lo, hi), planar = _minimax_slope(u, r, half_step, float(coef[1]))
+    if not lo <= coef[1] <= hi:
+        # Least squares outside every fitting slope: some samples break the half-step
+        # bound (a wall or rim inside the region), which a minimax fit cannot survive.
+        slope, lo, hi = float(coef[1]), min(lo, float(coef[1])), max(hi, float(coef[1]))
+    offset = float((r - slope * u).max() + (r - slope * u).min()) / 2
+    return Plane(offset, slope, float(coef[2]), (lo, hi), planar)
+
+
+def rim_plane(plane: Plane, *, anterior: Point2, posterior: Point2, half_error_mm: float) -> Plane:
+    """``plane`` tilted to pass through the endplate's levels at two rim stations.
+
+    For a concave endplate, whose slope a plane fit cannot define (and whose samples,
+    taken along oblique grid lines, shift with the depth of the concavity), the tilt is
+    that of the line joining its anterior and posterior levels, ``(u, w)`` in mm, as
+    in six-point morphometry; each level is within ``half_error_mm``.
+    """
+    (ua, wa), (up, wp) = anterior, posterior
+    slope = (wa - wp) / (ua - up)
+    spread = 2 * half_error_mm / abs(ua - up)
+    return Plane(
+        wa - slope * ua, slope, plane.slope_v, (slope - spread, slope + spread), planar=False
+    )
+
+
+def level_at(
+    surface: Surface,
+    plane: Plane,
+    *,
+    u_mm: float,
+    half_u_mm: float,
+    half_v_mm: float,
+    max_residual_mm: float,
+) -> float | None:
+    """The endplate's ``w`` at (``u_mm``, 0): window samples, detrended by ``plane``.
+
+    Samples further than ``max_residual_mm`` from the plane are not on this endplate (a
+    grid line leaving through the anterior or posterior wall, frequent on thick tilted
+    slices); of the rest, those more than one step from the window's median sample are
+    dropped before the mean. ``None`` with no samples.
+    """
+    s = surface.samples
+    near = (np.abs(s[:, 0] - u_mm) < half_u_mm) & (np.abs(s[:, 1]) < half_v_mm)
+    fitted = plane.offset_mm + plane.slope_u * s[:, 0] + plane.slope_v * s[:, 1]
+    near &= np.abs(s[:, 2] - fitted) <= max_residual_mm
+    if not near.any():
+        return None
+    level = s[near, 2] - plane.slope_u * (s[near, 0] - u_mm) - plane.slope_v * s[near, 1]
+    anchor = level[np.argmin(np.abs(level - np.median(level)))]
+    return float(level[np.abs(level - anchor) <= surface.step_mm + 1e-9].mean())
