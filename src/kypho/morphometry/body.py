@@ -65,10 +65,14 @@ def _pca_frame(points_mm: Floats) -> Frame:
     return anterior / np.linalg.norm(anterior), superior
 
 
-def _local(points_mm: Floats, frame: Frame, origin: Floats) -> Floats:
+def _axes(frame: Frame) -> Floats:
+    """Columns: the frame's anterior, lateral and superior unit vectors (patient mm)."""
     anterior, superior = frame
-    lateral = np.cross(superior, anterior)
-    return np.asarray((points_mm - origin) @ np.stack([anterior, lateral, superior], axis=1))
+    return np.stack([anterior, np.cross(superior, anterior), superior], axis=1)
+
+
+def _local(points_mm: Floats, frame: Frame, origin: Floats) -> Floats:
+    return np.asarray((points_mm - origin) @ _axes(frame))
 
 
 def _body_mask(q: Floats, *, bin_mm: float, slab_mm: float) -> NDArray[np.bool_]:
@@ -189,7 +193,7 @@ def _measure_body(
         inferior_posterior_mm=_point(ends[5]),
     )
     wedge = math.degrees(math.atan(bottom_plane.slope_u) - math.atan(top_plane.slope_u))
-    axes = np.stack([anterior, lateral, superior], axis=1)
+    axes = _axes(frame)
     top, bottom = (
         Endplate(normal=_point(axes @ p.normal()), tilt_uncertainty_deg=p.tilt_uncertainty_deg())
         for p in (top_plane, bottom_plane)

@@ -90,12 +90,6 @@ class VertebraMeasurement:
         return Level(self.structure) if self.structure in Level.__members__ else None
 
     @property
-    def wedge_angle_uncertainty_deg(self) -> float | None:
-        """How far the wedge angle may be from the truth, from both endplates' fits."""
-        ends = (self.superior_endplate, self.inferior_endplate)
-        return None if None in ends else sum(e.tilt_uncertainty_deg for e in ends if e)
-
-    @property
     def quality(self) -> Quality:
         return worst_quality(self.issues)
 
