@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Hashable
+from dataclasses import replace
 from datetime import date
 from typing import TypeVar
 
@@ -104,6 +105,20 @@ def fractures(level: st.SearchStrategy[Level] = levels) -> st.SearchStrategy[Fra
     )
 
 
+@st.composite
+def _with_loss_range(draw: st.DrawFn, finding: LevelFinding) -> LevelFinding:
+    """Sometimes a measured range around the height loss (both ends, or neither)."""
+    value = finding.height_loss_pct
+    if value is None or not draw(st.booleans()):
+        return finding
+    below, above = draw(numbers(0, 20)), draw(numbers(0, 20))
+    return replace(
+        finding,
+        height_loss_min_pct=max(0.0, value - below),
+        height_loss_max_pct=min(100.0, value + above),
+    )
+
+
 def level_findings() -> st.SearchStrategy[LevelFinding]:
     heights_mm = optional(numbers(0, 100))
     return st.builds(
@@ -123,7 +138,7 @@ def level_findings() -> st.SearchStrategy[LevelFinding]:
         retropulsion_mm=optional(numbers(0, 50)),
         progression=flags,
         source=optional(short_text),
-    )
+    ).flatmap(_with_loss_range)
 
 
 def imaging_studies() -> st.SearchStrategy[ImagingStudy]:

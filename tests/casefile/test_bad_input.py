@@ -156,6 +156,43 @@ def refusal(data: object) -> InvalidCaseFile:
             "above 0 and up to 100 mm",
             "got 0",
         ),
+        (
+            {
+                "case_id": "c",
+                "imaging": [
+                    {
+                        "modality": "ct",
+                        "findings": [
+                            {
+                                "level": "L1",
+                                "height_loss_pct": 30,
+                                "height_loss_min_pct": 31,
+                                "height_loss_max_pct": 40,
+                            }
+                        ],
+                    }
+                ],
+            },
+            "imaging[0].findings[0].height_loss_pct",
+            "expected a number from height_loss_min_pct (31) to height_loss_max_pct (40)",
+            "got 30",
+        ),
+        (
+            {
+                "case_id": "c",
+                "imaging": [
+                    {
+                        "modality": "ct",
+                        "findings": [
+                            {"level": "L1", "height_loss_pct": 30, "height_loss_min_pct": 20}
+                        ],
+                    }
+                ],
+            },
+            "imaging[0].findings[0].height_loss_max_pct",
+            "expected height_loss_pct with height_loss_min_pct and height_loss_max_pct",
+            None,
+        ),
     ],
 )
 def test_message_names_field_expectation_and_value(

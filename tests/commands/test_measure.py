@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import re
 import shutil
 import struct
 from collections.abc import Iterable, Iterator
@@ -20,7 +21,7 @@ from kypho.casefile import load_case
 from kypho.cli import main
 from kypho.domain.levels import Level
 from kypho.morphometry.compare import MIN_CHANGE_MM
-from kypho.rules import CriterionResult, assess, load_policy
+from kypho.rules import CriterionResult, Outcome, assess, load_policy
 from phantoms import TOTAL_IDS, VertebraSpec, normal, spine, wedge, write_nifti
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "cases"
@@ -68,6 +69,7 @@ def test_json_levels_carry_heights_grade_and_quality(
     assert (code, err) == (0, "")
     doc = json.loads(out)
     assert doc["layout"] == "total"
+    assert doc["disclaimer"].startswith("Decision support only")
     by_level = {lv["level"]: lv for lv in doc["levels"]}
     assert list(by_level) == ["T12", "L1", "L2"]
     assert all(set(lv) >= LEVEL_KEYS for lv in doc["levels"])
@@ -77,12 +79,21 @@ def test_json_levels_carry_heights_grade_and_quality(
             truth = getattr(spec, f"{key}_height_mm")
             assert got[f"{key}_height_mm"] == pytest.approx(truth, abs=DIAGONAL_MM)
         assert got["wedge_angle_deg"] == pytest.approx(spec.wedge_angle_deg, abs=3.0)
-        assert got["quality"] == "good"
+        assert got["height_doubt_mm"] == 1.0  # one 1 mm step
+    assert by_level["T12"]["quality"] == by_level["L2"]["quality"] == "good"
     l1 = by_level["L1"]
-    # Truth: anterior 15 mm against the neighbours' mean 26 mm: 42 % loss, grade 3 wedge.
-    assert l1["height_loss_pct"] == pytest.approx(100 * (1 - 15 / 26), abs=4.0)
-    assert (l1["genant_grade"], l1["morphology"]) == (3, "wedge")
+    # Truth: anterior 15 mm against the neighbours' mean 26 mm: 42.3 % loss, grade 3
+    # wedge. At 1 mm sampling its range reaches below 40 %, so the grade is flagged 2-3
+    # and the level is limited.
+    truth = 100 * (1 - 15 / 26)
+    assert l1["height_loss_pct"] == pytest.approx(truth, abs=4.0)
+    lo, hi = l1["height_loss_range_pct"]
+    assert lo <= truth <= hi and lo < 40 < hi
+    assert (l1["genant_grade"], l1["genant_grade_range"], l1["morphology"]) == (3, [2, 3], "wedge")
+    assert l1["quality"] == "limited"
+    assert any(r.startswith("grade uncertain: 2 to 3") for r in l1["quality_reasons"])
     assert by_level["L2"]["genant_grade"] == 0
+    assert by_level["L2"]["genant_grade_range"] == [0, 0]
 
 
 def test_text_table_has_one_row_per_level(study: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -90,9 +101,13 @@ def test_text_table_has_one_row_per_level(study: Path, capsys: pytest.CaptureFix
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split()[:4] == ["level", "Ha", "mm", "Hm"]
-    rows = {line.split()[0]: line.split() for line in lines[1:]}
+    rows = {line.split()[0]: line.split() for line in lines[1:-2]}
     assert set(rows) == {"T12", "L1", "L2"}
-    assert rows["L1"][5:7] == ["3", "wedge"]
+    # loss (range), grade (range), type: the range is shown where the grade is uncertain
+    assert re.fullmatch(r"\((3\d)-(4\d)\)", rows["L1"][5])
+    assert rows["L1"][6:9] == ["3", "(2-3)", "wedge"]
+    assert rows["L2"][5:7] == ["0", "none"]
+    assert "the physician decides" in lines[-1]
 
 
 def test_image_writes_a_png_that_reads_back(
@@ -221,7 +236,11 @@ def test_into_case_round_trips_and_assess_cites_the_measured_study(
     result = assess(after, load_policy("medicare-l34106"), on=date(2026, 11, 21))
     criteria = [c for lv in result.levels if lv.level is Level.L1 for c in lv.criteria]
     loss = next(c for c in _walk(criteria) if c.id == "height-loss-over-25")
-    assert f"{l1.height_loss_pct:.1f} % on CT 2026-11-20 (study CT-9)" in loss.observed
+    lo, hi = l1.height_loss_range_pct or (0, 0)
+    assert lo < l1.height_loss_pct < hi  # carried into the case from the measurement
+    shown = f"{l1.height_loss_pct:.1f} % (measured range {lo:.1f}-{hi:.1f} %)"
+    assert f"{shown} on CT 2026-11-20 (study CT-9)" in loss.observed
+    assert loss.outcome is Outcome.MET  # 25 % lies below the whole range
     assert "kypho measure 0.1 on study CT-9: mask, endplate-normal frame" in loss.observed
 
 

@@ -95,6 +95,20 @@ def test_height_loss_from_heights_uses_the_reference_when_given() -> None:
     assert reported.effective_height_loss_pct == 10
 
 
+@pytest.mark.parametrize(
+    ("lo", "value", "hi"), [(20, 19.9, 30), (20, 30.1, 30), (20, None, 30), (None, 25, 30)]
+)
+def test_a_height_loss_range_must_hold_its_value(lo, value, hi) -> None:
+    with pytest.raises(InvalidInput, match="finding L1: expected height_loss_min_pct <="):
+        LevelFinding(
+            level=Level.L1, height_loss_pct=value, height_loss_min_pct=lo, height_loss_max_pct=hi
+        )
+    ok = LevelFinding(
+        level=Level.L1, height_loss_pct=25, height_loss_min_pct=20, height_loss_max_pct=30
+    )
+    assert ok.height_loss_range_pct == (20, 30)  # ends included: 20 <= 25 <= 30
+
+
 @pytest.mark.parametrize("text", ["T13", "L6", "L7", "C0", "", "S2"])
 def test_unknown_levels_are_refused_with_the_allowed_list(text: str) -> None:
     with pytest.raises(InvalidInput, match="C1-C7, T1-T12, L1-L5, S1"):

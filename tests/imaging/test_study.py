@@ -37,15 +37,18 @@ def test_real_total_layout_with_body_mask_against_spine_report(real: Path) -> No
         v = spine.get(name).vertebra
         for k, got in zip(("anterior", "middle", "posterior"), v.heights_mm, strict=True):
             off[f"{name}.{k}"] = got - report[f"vertebrae_{name}_height_{k}_mm"]
-    within = [k for k, d in off.items() if abs(d) <= 3.0]
-    # Documented level by level in docs/morphometry.md. We measure from surface to
-    # surface along the endplate normal (half a voxel beyond the last voxel centre at each
-    # end, unbiased on phantoms); the report's values, all multiples of 1.5 mm, fit
-    # counting voxel centres along an image axis, about one voxel shorter. So ours run
-    # longer on average, by less than a voxel; every height is within two voxels.
-    assert 0.0 <= sum(off.values()) / len(off) <= 3.0, off
-    assert max(abs(d) for d in off.values()) <= 6.0, off
-    assert len(within) >= 7, off
+    # The report (TotalSegmentator's spine_report/measure_verte_height.py) walks out from
+    # each station in half-pixel steps and keeps the last step inside the mask, so each
+    # of its heights is short by 0 to 1 pixel: 1.5 mm on average at 3 mm. It also picks
+    # the sagittal slice where the three heights differ most, measures along the line
+    # between the neighbours' centroids, and places stations on an eroded mask; we
+    # average the mid-sagittal window along the endplate normal. docs/morphometry.md
+    # explains level by level (with the CT intensities at the two largest differences).
+    report_step_mm = 1.5
+    offset = [d - report_step_mm for d in off.values()]
+    assert 0.0 <= sum(off.values()) / len(off) <= 3.0, off  # 0 to 1 pixel short
+    assert sum(abs(d) <= 3.0 for d in offset) >= 11, off  # within one voxel
+    assert max(abs(d) for d in offset) <= 6.0, off  # every height within two voxels
 
 
 def test_real_folder_layout_and_bad_levels_flagged(real: Path) -> None:

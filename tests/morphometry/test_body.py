@@ -11,7 +11,7 @@ from kypho.morphometry.body import measure_vertebra
 from kypho.morphometry.grading import genant_grade
 from kypho.morphometry.sixpoint import cobb_angle_deg
 from kypho.morphometry.spine import grade_spine
-from kypho.morphometry.types import Morphology, Quality
+from kypho.morphometry.types import Morphology, Quality, VertebraMeasurement
 from kypho.morphometry.voxels import VolumeGeometry, vertebra_voxels
 from phantoms import biconcave, crush, normal, reorient, spine, wedge  # noqa: E402
 
@@ -90,6 +90,19 @@ def test_grades_and_types_exact_away_from_boundaries(spacing, tilts, coronal) ->
         assert (lv.genant_grade, lv.morphology) == (grade, kind), name
 
 
+def _true_grading():
+    exact = [
+        VertebraMeasurement(
+            structure=s.structure,
+            anterior_height_mm=s.anterior_height_mm,
+            middle_height_mm=s.middle_height_mm,
+            posterior_height_mm=s.posterior_height_mm,
+        )
+        for s in SPECS
+    ]
+    return grade_spine(exact, method="truth")
+
+
 def _random_spine(spacing, seed):
     rng = np.random.default_rng(seed)
     tilts = [float(rng.uniform(-25, 25))] * 7 if seed % 2 else list(rng.uniform(-14, 14, 7))
@@ -106,11 +119,18 @@ def test_random_spines_heights_within_diagonal_angles_within_3_deg_or_flagged(
     spacing, seed
 ) -> None:
     result = _measure(_random_spine(spacing, seed))
+    truth_loss = _true_grading()
     tol = math.hypot(*spacing)
     for spec in SPECS:
-        v = result.get(spec.structure).vertebra
+        lv = result.get(spec.structure)
+        v = lv.vertebra
         for got, truth in zip(v.heights_mm, spec.heights_mm, strict=True):
             assert got == pytest.approx(truth, abs=tol), spec.structure
+            assert got == pytest.approx(truth, abs=v.height_doubt_mm), spec.structure
+        true = truth_loss.get(spec.structure)
+        if true.height_loss_pct is not None:  # the true loss lies inside the stated range
+            lo, hi = lv.height_loss_range_pct
+            assert lo <= true.height_loss_pct <= hi, spec.structure
         error = abs(v.wedge_angle_deg - spec.wedge_angle_deg)
         flagged = [i for i in v.issues if i.reason.startswith("wedge angle uncertain")]
         if max(spacing) <= 1.5:
@@ -118,6 +138,32 @@ def test_random_spines_heights_within_diagonal_angles_within_3_deg_or_flagged(
             assert not flagged and v.wedge_angle_doubt_deg is None, spec.structure
         else:  # flagged, and the truth within the stated doubt
             assert flagged and error <= v.wedge_angle_doubt_deg, spec.structure
+
+
+@pytest.mark.parametrize(
+    ("spacing", "flagged"),
+    [((0.5, 0.5, 0.5), False), ((3.0, 3.0, 3.0), True)],
+)
+def test_a_grade_near_a_boundary_is_flagged_where_the_sampling_cannot_settle_it(
+    spacing, flagged
+) -> None:
+    # L2 loses 15 % anteriorly against its neighbours' 27 mm: grade 0, 5 points from
+    # grade 1. At 0.5 mm the loss is known to about +-2.5 points: grade 0, no flag. At
+    # 3 mm, to about +-14: the measured loss there is 23 % (grade 1, wrong), and the flag
+    # says the grade may be anything from 0 to 2.
+    specs = [normal("L1", 27.0), wedge("L2", anterior_height_mm=22.95, posterior_height_mm=27.0)]
+    specs.append(normal("L3", 27.0))
+    lv = _measure(spine(specs, spacing_mm=spacing)).get("L2")
+    lo, hi = lv.height_loss_range_pct
+    assert lo <= 15.0 <= hi
+    assert lv.grade_uncertain is flagged
+    reasons = [i.reason for i in lv.issues if i.reason.startswith("grade uncertain: 0 to ")]
+    assert bool(reasons) is flagged
+    assert (lv.quality is Quality.LIMITED) is flagged
+    if flagged:
+        assert lv.genant_grade_range[0] == 0 < lv.genant_grade_range[1]
+    else:
+        assert lv.genant_grade == 0 and lv.genant_grade_range == (0, 0)
 
 
 def test_reoriented_storage_gives_the_same_heights() -> None:
@@ -171,6 +217,8 @@ def test_single_vertebra_uses_own_height_and_says_so() -> None:
     assert lv.reference_from == "own largest height"
     assert lv.quality is Quality.LIMITED
     assert lv.genant_grade == genant_grade(100 * (26 - 18) / 26)
+    lo, hi = lv.height_loss_range_pct  # own heights: both ends of the loss carry the doubt
+    assert lo <= 100 * (26 - 18) / 26 <= hi and hi - lo < 12
 
 
 def test_doubling_spacing_doubles_heights() -> None:

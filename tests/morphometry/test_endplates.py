@@ -59,7 +59,9 @@ def test_level_at_a_station_is_within_half_a_step() -> None:
     plane = fit_plane(surface, u_range=(-16, 16), half_width_mm=10, max_residual_mm=4)
     assert plane is not None
     for u in (-11.0, 0.0, 11.0):
-        got = level_at(surface, plane, u_mm=u, half_u_mm=3, half_v_mm=4, max_residual_mm=4)
+        got = level_at(
+            surface, plane, u_mm=u, half_u_mm=3, half_v_mm=4, max_residual_mm=4, outward=1
+        )
         assert got == pytest.approx(20.37 + slope * u, abs=1.0)
 
 
@@ -69,8 +71,33 @@ def test_samples_far_from_the_plane_are_not_levels() -> None:
     noisy = Surface(np.vstack([surface.samples, wall, wall, wall]), surface.step_mm)
     plane = fit_plane(noisy, u_range=(-16, 16), half_width_mm=10, max_residual_mm=4)
     assert plane is not None
-    got = level_at(noisy, plane, u_mm=5.0, half_u_mm=1.0, half_v_mm=1.0, max_residual_mm=4)
+    got = level_at(
+        noisy, plane, u_mm=5.0, half_u_mm=1.0, half_v_mm=1.0, max_residual_mm=4, outward=1
+    )
     assert got == pytest.approx(20.37, abs=1.0)
+
+
+def test_wall_exits_near_the_plane_do_not_pull_the_level_inward() -> None:
+    # Grid lines leaving a tilted body through its wall exit between the endplates: inside
+    # the gate but always inward (below a superior endplate). They outnumber the endplate
+    # samples in this window, so a median would land on them; the outermost cluster does not.
+    surface = _top(0.0)
+    u = surface.samples[:, 0]
+    window = (np.abs(u - 5.0) < 1.0) & (np.abs(surface.samples[:, 1]) < 1.0)
+    exits = surface.samples[window].copy()
+    exits[:, 2] -= 3.0
+    noisy = Surface(np.vstack([surface.samples, exits, exits - [0, 0, 1.0]]), surface.step_mm)
+    plane = fit_plane(surface, u_range=(-16, 16), half_width_mm=10, max_residual_mm=4)
+    assert plane is not None
+    got = level_at(
+        noisy, plane, u_mm=5.0, half_u_mm=1.0, half_v_mm=1.0, max_residual_mm=4, outward=1
+    )
+    assert got == pytest.approx(20.37, abs=1.0)
+    stray = Surface(np.vstack([noisy.samples, [[5.0, 0.0, 26.0]]]), surface.step_mm)
+    got = level_at(
+        stray, plane, u_mm=5.0, half_u_mm=1.0, half_v_mm=1.0, max_residual_mm=8, outward=1
+    )
+    assert got == pytest.approx(20.37, abs=1.0)  # one voxel beyond the surface: ignored
 
 
 def test_too_few_samples_give_no_plane() -> None:

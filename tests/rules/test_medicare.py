@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 import pytest
@@ -17,7 +18,7 @@ from kypho.domain import (
     Level,
     Modality,
 )
-from kypho.rules import Decision, Outcome, assess, load_policy
+from kypho.rules import CriterionResult, Decision, Outcome, assess, load_policy
 
 POLICY = load_policy("medicare-l34106")
 
@@ -102,6 +103,33 @@ def test_vignette_8_outpatient_pain_4_worsening_is_not_candidate() -> None:
 def test_height_loss_must_exceed_25_pct(height_loss_pct: float, expected: Decision) -> None:
     # RDQ 18 gives one finding; > 25 % height loss must supply the second.
     assert decide(stable_pain(candidate(), rdq=18, height_loss_pct=height_loss_pct)) is expected
+
+
+@pytest.mark.parametrize(
+    ("loss_range", "expected"),
+    [
+        ((12.0, 25.0), Outcome.NOT_MET),  # the whole range at or below 25 %: not met
+        ((12.0, 25.1), Outcome.UNKNOWN),  # the range reaches across 25 %: unknown
+        ((24.9, 36.0), Outcome.UNKNOWN),
+        ((25.1, 36.0), Outcome.MET),  # the whole range above 25 %: met
+    ],
+)
+def test_a_measured_loss_whose_range_straddles_25_pct_is_unknown(
+    loss_range: tuple[float, float], expected: Outcome
+) -> None:
+    lo, hi = loss_range
+    case = candidate(height_loss_pct=(lo + hi) / 2, height_loss_min_pct=lo, height_loss_max_pct=hi)
+    a = assess(case, POLICY, on=ON)
+    (found,) = [r for la in a.levels for r in _walk(la.criteria) if r.id == "height-loss-over-25"]
+    assert found.outcome is expected
+    assert f"(measured range {lo:.1f}-{hi:.1f} %)" in found.observed
+    assert (found.missing != ()) is (expected is Outcome.UNKNOWN)
+
+
+def _walk(results: Iterable[CriterionResult]) -> Iterator[CriterionResult]:
+    for r in results:
+        yield r
+        yield from _walk(r.children)
 
 
 @pytest.mark.parametrize(

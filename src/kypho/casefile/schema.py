@@ -33,6 +33,7 @@ MAX_WEIGHT_KG = 400  # the domain's Patient bound
 
 Flag = bool | None
 Mm = Annotated[float, Bounded(0, 100, unit="mm")]
+Pct = Annotated[float, Bounded(0, 100, unit="%")]
 Nrs = Annotated[float, Bounded(0, NRS_MAX)]
 OdiPct = Annotated[float, Bounded(0, ODI_MAX_PCT, unit="%")]
 Rdq = Annotated[int, Bounded(0, RDQ_MAX, whole=True)]
@@ -118,7 +119,9 @@ class LevelFindingModel(_Record):
     marrow_edema: Flag = None
     uptake: Flag = None
     appearance: Appearance | None = None
-    height_loss_pct: Annotated[float, Bounded(0, 100, unit="%")] | None = None
+    height_loss_pct: Pct | None = None
+    height_loss_min_pct: Pct | None = None
+    height_loss_max_pct: Pct | None = None
     anterior_height_mm: Mm | None = None
     middle_height_mm: Mm | None = None
     posterior_height_mm: Mm | None = None
@@ -129,6 +132,34 @@ class LevelFindingModel(_Record):
     retropulsion_mm: Annotated[float, Bounded(0, 50, unit="mm")] | None = None
     progression: Flag = None
     source: str | None = None
+
+    @model_validator(mode="after")
+    def _range_holds_value(self) -> Self:
+        lo, hi, value = self.height_loss_min_pct, self.height_loss_max_pct, self.height_loss_pct
+        if lo is None and hi is None:
+            return self
+        if lo is None or hi is None or value is None:
+            missing = next(
+                name
+                for name, v in (
+                    ("height_loss_pct", value),
+                    ("height_loss_min_pct", lo),
+                    ("height_loss_max_pct", hi),
+                )
+                if v is None
+            )
+            raise PydanticCustomError(
+                "range",
+                "expected height_loss_pct with height_loss_min_pct and height_loss_max_pct",
+                {"at": missing, "found": None},
+            )
+        if not lo <= value <= hi:
+            raise PydanticCustomError(
+                "range",
+                "expected a number from height_loss_min_pct ({lo}) to height_loss_max_pct ({hi})",
+                {"lo": f"{lo:g}", "hi": f"{hi:g}", "at": "height_loss_pct", "found": value},
+            )
+        return self
 
 
 class ImagingStudyModel(_Record):

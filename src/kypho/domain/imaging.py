@@ -35,6 +35,9 @@ class LevelFinding:
 
     Height loss may be given directly (``height_loss_pct``) or as measured heights;
     ``source`` says where a measured value came from (a reader, ``kypho measure``...).
+    A measured loss may carry the range its measurement error allows
+    (``height_loss_min_pct`` to ``height_loss_max_pct``): a criterion whose threshold
+    lies inside that range is unknown, not met or not met by chance.
     """
 
     level: Level
@@ -42,6 +45,8 @@ class LevelFinding:
     uptake: bool | None = None
     appearance: Appearance | None = None
     height_loss_pct: float | None = None
+    height_loss_min_pct: float | None = None
+    height_loss_max_pct: float | None = None
     anterior_height_mm: float | None = None
     middle_height_mm: float | None = None
     posterior_height_mm: float | None = None
@@ -56,6 +61,15 @@ class LevelFinding:
     def __post_init__(self) -> None:
         where = f"finding {self.level}"
         check_range(f"{where}.height_loss_pct", self.height_loss_pct, 0, 100, " %")
+        lo, hi, value = self.height_loss_min_pct, self.height_loss_max_pct, self.height_loss_pct
+        check_range(f"{where}.height_loss_min_pct", lo, 0, 100, " %")
+        check_range(f"{where}.height_loss_max_pct", hi, 0, 100, " %")
+        ranged = lo is not None or hi is not None
+        if ranged and (lo is None or hi is None or value is None or not lo <= value <= hi):
+            raise InvalidMeasurement(
+                f"{where}: expected height_loss_min_pct <= height_loss_pct <= "
+                f"height_loss_max_pct, all three given; got {lo}, {value}, {hi}"
+            )
         for name in ("anterior", "middle", "posterior", "reference"):
             check_range(f"{where}.{name}_height_mm", getattr(self, f"{name}_height_mm"), 0, 100)
         check_range(f"{where}.wedge_angle_deg", self.wedge_angle_deg, -90, 90)
@@ -68,6 +82,11 @@ class LevelFinding:
         """(anterior, middle, posterior) heights in mm, when all three were measured."""
         a, m, p = self.anterior_height_mm, self.middle_height_mm, self.posterior_height_mm
         return None if a is None or m is None or p is None else (a, m, p)
+
+    @property
+    def height_loss_range_pct(self) -> tuple[float, float] | None:
+        lo, hi = self.height_loss_min_pct, self.height_loss_max_pct
+        return None if lo is None or hi is None else (lo, hi)
 
     @property
     def effective_height_loss_pct(self) -> float | None:

@@ -12,6 +12,10 @@ def _r(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
+def _pair(values: tuple[float, float] | tuple[int, int] | None) -> list[float] | None:
+    return None if values is None else [round(float(x), 1) for x in values]
+
+
 def level_dict(level: LevelMeasurement) -> dict[str, Any]:
     v = level.vertebra
     return {
@@ -26,7 +30,13 @@ def level_dict(level: LevelMeasurement) -> dict[str, Any]:
         "reference_height_mm": _r(level.reference_height_mm),
         "reference_from": level.reference_from,
         "height_loss_pct": _r(level.height_loss_pct),
+        # [least, greatest] within the heights' doubt (null: no doubt known, e.g. landmarks)
+        "height_loss_range_pct": _pair(level.height_loss_range_pct),
+        "height_doubt_mm": _r(v.height_doubt_mm),
         "genant_grade": level.genant_grade,
+        "genant_grade_range": (
+            None if level.genant_grade_range is None else list(level.genant_grade_range)
+        ),
         "morphology": None if level.morphology is None else level.morphology.value,
         "wedge_angle_deg": _r(v.wedge_angle_deg),
         "wedge_angle_doubt_deg": _r(v.wedge_angle_doubt_deg),  # null: trusted within 3 deg
@@ -37,9 +47,16 @@ def level_dict(level: LevelMeasurement) -> dict[str, Any]:
     }
 
 
+DISCLAIMER = (
+    "Decision support only: measurements from a segmentation, to be checked on the images; "
+    "the physician decides."
+)
+
+
 def spine_dict(spine: SpineMeasurement, **extra: Any) -> dict[str, Any]:
     """The ``kypho measure --format json`` document."""
     return {
+        "disclaimer": DISCLAIMER,
         "method": spine.method,
         "layout": spine.layout,
         "voxel_size_mm": spine.voxel_size_mm,
@@ -53,8 +70,44 @@ def _cell(value: object) -> str:
     return "-" if value is None else f"{value:.1f}" if isinstance(value, float) else str(value)
 
 
+def _row(level: LevelMeasurement) -> tuple[str, ...]:
+    """Table cells; a doubt that reaches across a boundary is shown beside its value."""
+    v = level.vertebra
+    loss, grade, wedge = (
+        _cell(level.height_loss_pct),
+        _cell(level.genant_grade),
+        _cell(v.wedge_angle_deg),
+    )
+    if level.grade_uncertain and level.height_loss_range_pct and level.genant_grade_range:
+        lo, hi = level.height_loss_range_pct
+        loss += f" ({lo:.0f}-{hi:.0f})"
+        grade += " ({}-{})".format(*level.genant_grade_range)
+    if v.wedge_angle_doubt_deg is not None and v.wedge_angle_deg is not None:
+        wedge += f" +-{v.wedge_angle_doubt_deg:.0f}"
+    reasons = "; ".join(i.reason for i in level.all_issues if not i.shown_in_column)
+    return (
+        level.structure,
+        _cell(v.anterior_height_mm),
+        _cell(v.middle_height_mm),
+        _cell(v.posterior_height_mm),
+        loss,
+        grade,
+        _cell(None if level.morphology is None else level.morphology.value),
+        wedge,
+        _cell(v.volume_ml),
+        level.quality.value + (f" ({reasons})" if reasons else ""),
+    )
+
+
+TABLE_NOTES = (
+    "(a-b): height loss % and Genant grade within the doubt of the heights (one sampling "
+    "step each), shown where the grade is uncertain. +-: wedge angle doubt where the "
+    "endplates cross too few slices."
+)
+
+
 def spine_table(spine: SpineMeasurement) -> str:
-    """A fixed-width text table, one row per level."""
+    """A fixed-width text table, one row per level, and what its marks mean."""
     head = (
         "level",
         "Ha mm",
@@ -67,28 +120,13 @@ def spine_table(spine: SpineMeasurement) -> str:
         "vol mL",
         "quality",
     )
-    rows = [head]
-    for d in (level_dict(lv) for lv in spine.levels):
-        keys = (
-            "level",
-            "anterior_height_mm",
-            "middle_height_mm",
-            "posterior_height_mm",
-            "height_loss_pct",
-            "genant_grade",
-            "morphology",
-            "wedge_angle_deg",
-            "volume_ml",
-        )
-        reasons = "; ".join(d["quality_reasons"])
-        rows.append(
-            (*(_cell(d[k]) for k in keys), d["quality"] + (f" ({reasons})" if reasons else ""))
-        )
+    rows = [head, *(_row(lv) for lv in spine.levels)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(head) - 1)]
-    return "\n".join(
+    table = "\n".join(
         "  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1]
         for r in rows
     )
+    return f"{table}\n{TABLE_NOTES}\n{DISCLAIMER}"
 
 
 def change_dict(change: LevelChange) -> dict[str, Any]:

@@ -7,6 +7,14 @@ intact neighbour the reference is the vertebra's own largest height (Genant 1993
 the level says so. "Intact" means measured, gradable and losing < 20 % against its own
 largest height in a first pass, then < 20 % against its neighbours in a second.
 
+Where heights carry a doubt (``VertebraMeasurement.height_doubt_mm``: the sampling step
+of a mask), the level also gets the range of height loss that the doubts allow (the
+level's height and its reference are measured independently, so their doubts combine in
+quadrature) and the grades of the range's ends. A range reaching across a grade boundary
+flags the grade as uncertain: at 3 mm sampling, a 26 mm body graded against two
+neighbours has its loss known to +-14 percentage points, wider than grade 1 (20-25 %);
+at 1 mm, to +-5.
+
 References
 ----------
 .. [1] Genant HK et al. J Bone Miner Res 1993;8:1137-48.
@@ -16,6 +24,7 @@ References
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from kypho.morphometry.grading import GRADE_1_MIN_PCT, genant_grade, morphology
@@ -38,6 +47,42 @@ def _loss_pct(heights: Heights, reference: Heights) -> tuple[float, float, float
 
 def _own_loss_pct(heights: Heights) -> float:
     return (max(heights) - min(heights)) / max(heights) * 100.0
+
+
+def _loss_range_pct(
+    loss_pct: float,
+    height_mm: float,
+    reference_mm: float,
+    doubt_mm: float,
+    reference_doubt_mm: float,
+) -> tuple[float, float]:
+    """``loss_pct`` +- its doubt, from the height's and the reference's doubts (mm).
+
+    loss = (r - h) / r, so a change dh moves it by dh / r and a change dr by h dr / r^2;
+    the two errors are independent and combine in quadrature.
+    """
+    doubt_pct = 100.0 * math.hypot(
+        doubt_mm / reference_mm, height_mm * reference_doubt_mm / reference_mm**2
+    )
+    return max(0.0, loss_pct - doubt_pct), min(100.0, loss_pct + doubt_pct)
+
+
+def _grade_doubt(
+    loss_range: tuple[float, float] | None, doubt_mm: float | None
+) -> tuple[tuple[int, int] | None, tuple[Issue, ...]]:
+    if loss_range is None or doubt_mm is None:
+        return None, ()
+    grades = genant_grade(loss_range[0]), genant_grade(loss_range[1])
+    if grades[0] == grades[1]:
+        return grades, ()
+    issue = Issue(
+        quality=Quality.LIMITED,
+        reason=f"grade uncertain: {grades[0]} to {grades[1]} (height loss "
+        f"{loss_range[0]:.1f}-{loss_range[1]:.1f} % within the doubt of heights sampled "
+        f"every {doubt_mm:.1f} mm)",
+        shown_in_column=True,
+    )
+    return grades, (issue,)
 
 
 def _gradable(v: VertebraMeasurement) -> bool:
@@ -68,26 +113,42 @@ def _grade_one(v: VertebraMeasurement, neighbours: list[VertebraMeasurement]) ->
         why = Issue(quality=Quality.LIMITED, reason="not graded: Genant grading covers C3-L6")
         return LevelMeasurement(vertebra=v, issues=(why,) if _ungraded(v) else ())
     a, m, p = heights
+    doubt = v.height_doubt_mm
     if neighbours:
         ref = _reference(neighbours)
         losses = _loss_pct(heights, ref)
         worst = max(range(3), key=lambda k: losses[k])
         names = ", ".join(n.structure for n in neighbours)
+        ref_doubts = [n.height_doubt_mm for n in neighbours]
+        loss_range = None
+        if doubt is not None and all(d is not None for d in ref_doubts):
+            # The reference is a mean of len(neighbours) independent heights.
+            ref_doubt = math.hypot(*(d or 0.0 for d in ref_doubts)) / len(ref_doubts)
+            loss_range = _loss_range_pct(
+                losses[worst], heights[worst], ref[worst], doubt, ref_doubt
+            )
+        grade_range, doubts = _grade_doubt(loss_range, doubt)
         return LevelMeasurement(
             vertebra=v,
             reference_height_mm=ref[worst],
             reference_from=f"neighbours {names}",
             posterior_neighbour_ratio=p / ref[2],
             height_loss_pct=losses[worst],
+            height_loss_range_pct=loss_range,
             genant_grade=genant_grade(losses[worst]),
+            genant_grade_range=grade_range,
             morphology=morphology(
                 anterior_loss_pct=losses[0], middle_loss_pct=losses[1], posterior_loss_pct=losses[2]
             ),
             anterior_posterior_ratio=a / p,
             middle_posterior_ratio=m / p,
+            issues=doubts,
         )
     loss = _own_loss_pct(heights)
     own = _loss_pct(heights, (max(heights),) * 3)
+    low, high = min(heights), max(heights)
+    own_range = None if doubt is None else _loss_range_pct(loss, low, high, doubt, doubt)
+    own_grades, own_doubts = _grade_doubt(own_range, doubt)
     note = Issue(
         quality=Quality.LIMITED,
         reason="no intact neighbour: height loss against the vertebra's own largest height",
@@ -97,11 +158,13 @@ def _grade_one(v: VertebraMeasurement, neighbours: list[VertebraMeasurement]) ->
         reference_height_mm=max(heights),
         reference_from="own largest height",
         height_loss_pct=loss,
+        height_loss_range_pct=own_range,
         genant_grade=genant_grade(loss),
+        genant_grade_range=own_grades,
         morphology=morphology(
             anterior_loss_pct=own[0], middle_loss_pct=own[1], posterior_loss_pct=own[2]
         ),
-        issues=(note,),
+        issues=(note, *own_doubts),
         anterior_posterior_ratio=a / p,
         middle_posterior_ratio=m / p,
     )

@@ -6,6 +6,8 @@ Project conventions (not confirmed clinical rules; marked so in the explanation)
   positive) is >= 15 degrees, after the KA > 15 degrees cut-off associated with
   intravertebral clefts (PMC6530246, clinical reference 3.3). PROJECT CONVENTION.
   Unknown when the angle is flagged as uncertain and its doubt reaches across 15 degrees.
+* ``height_loss_pct`` carries its range within the heights' doubt (``spine``), so a
+  criterion whose threshold lies inside the range is unknown.
 * ``retropulsion``: the mid-sagittal posterior wall bulges into the canal by at least
   ``max(2 mm, the coarsest voxel spacing)`` beyond the line joining its corners; below
   one voxel the bulge cannot be told from voxel steps. PROJECT CONVENTION.
@@ -61,9 +63,15 @@ def _finding(
     v = level.vertebra
     wedge = _within(v.wedge_angle_deg, -90, 90)
     bulge = _within(v.retropulsion_mm, 0, 50)
+    loss = _within(level.height_loss_pct, 0, 100)
+    lo, hi = level.height_loss_range_pct or (None, None)
+    if loss is None or lo is None or hi is None:
+        lo = hi = None
     return LevelFinding(
         level=level.level,
-        height_loss_pct=_within(level.height_loss_pct, 0, 100),
+        height_loss_pct=loss,
+        height_loss_min_pct=lo,
+        height_loss_max_pct=hi,
         anterior_height_mm=_within(v.anterior_height_mm, 0, 100),
         middle_height_mm=_within(v.middle_height_mm, 0, 100),
         posterior_height_mm=_within(v.posterior_height_mm, 0, 100),

@@ -37,10 +37,15 @@ class Morphology(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Issue:
-    """One reason a measurement is not fully trustworthy."""
+    """One reason a measurement is not fully trustworthy.
+
+    ``shown_in_column`` marks a doubt that the text table already shows beside its value
+    (the wedge angle's +-, the height loss and grade ranges), so it is not repeated there.
+    """
 
     quality: Quality
     reason: str
+    shown_in_column: bool = False
 
 
 def worst_quality(issues: tuple[Issue, ...]) -> Quality:
@@ -83,6 +88,9 @@ class VertebraMeasurement:
     superior_endplate: Endplate | None = None
     inferior_endplate: Endplate | None = None
     wedge_angle_doubt_deg: float | None = None  # set when the angle is not trusted: +- this
+    # Each height is within this of the mask's surfaces (mask input: the sampling step,
+    # see body.measure_vertebra); None when unknown (landmarks placed by a reader).
+    height_doubt_mm: float | None = None
     issues: tuple[Issue, ...] = ()
 
     @property
@@ -110,9 +118,19 @@ class LevelMeasurement:
     middle_posterior_ratio: float | None = None  # Hm/Hp
     posterior_neighbour_ratio: float | None = None  # Hp / mean neighbour Hp
     height_loss_pct: float | None = None
+    # The height loss if every height behind it (this level's and the reference's) were
+    # off by up to its ``height_doubt_mm`` in the worst direction; None when unknown.
+    height_loss_range_pct: tuple[float, float] | None = None
     genant_grade: int | None = None
+    genant_grade_range: tuple[int, int] | None = None  # grades of the loss range's ends
     morphology: Morphology | None = None
     issues: tuple[Issue, ...] = ()
+
+    @property
+    def grade_uncertain(self) -> bool:
+        """True when the height loss range reaches across a Genant boundary."""
+        r = self.genant_grade_range
+        return r is not None and r[0] != r[1]
 
     @property
     def structure(self) -> str:

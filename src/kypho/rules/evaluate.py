@@ -29,6 +29,7 @@ def _is_in(value: Any, allowed: Any) -> bool:
     return value in allowed
 
 
+_ORDERING = frozenset({"<", "<=", ">", ">="})  # monotone: both ends of a range settle it
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
     "<=": operator.le,
@@ -71,6 +72,7 @@ class Node:
     fact_at_level: bool = False
     extract: Extractor | None = None
     compare: Callable[[Any, Any], bool] | None = None
+    ordering: bool = False
     value: Any = None
     document: str = ""
     children: tuple[str, ...] = ()
@@ -90,6 +92,7 @@ def _node(policy: Policy, crit: Criterion) -> Node:
             fact_at_level=spec.scope is Scope.LEVEL,
             extract=spec.extract,
             compare=_COMPARE[test.op],
+            ordering=test.op in _ORDERING,
             value=test.value,
             document=crit.document or spec.document,
         )
@@ -107,6 +110,17 @@ def compile_policy(policy: Policy) -> dict[str, Node]:
         nodes = {c.id: _node(policy, c) for c in policy.criteria}
         _COMPILED[id(policy)] = nodes
     return nodes
+
+
+def _straddles(node: Node, bounds: tuple[float, float]) -> bool:
+    """True when the comparison holds at one end of a measured range and not the other.
+
+    >>> node = Node(crit=None, at_level=True, compare=operator.gt, ordering=True, value=25)
+    >>> _straddles(node, (13.0, 31.0)), _straddles(node, (26.0, 31.0))
+    (True, False)
+    """
+    assert node.compare is not None
+    return node.compare(bounds[0], node.value) != node.compare(bounds[1], node.value)
 
 
 class Evaluator:
@@ -155,7 +169,9 @@ class Evaluator:
             obs = cache[node.fact] = node.extract(self.ctx)  # type: ignore[misc]
         crit = node.crit
         missing: tuple[MissingFact, ...] = ()
-        if obs.value is None:
+        if obs.value is None or (
+            node.ordering and obs.bounds is not None and _straddles(node, obs.bounds)
+        ):
             outcome = UNKNOWN
             document = node.document.format(level=level or "")
             missing = (MissingFact(node.fact, document, crit.id, level),)

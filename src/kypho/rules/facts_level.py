@@ -148,12 +148,20 @@ def chronic_on_imaging(ctx: FactContext) -> Observation:
 
 
 def height_loss_pct(ctx: FactContext) -> Observation:
-    """Height loss from the latest study that reports it, with that study named."""
+    """Height loss from the latest study that reports it, with that study named.
+
+    A measured loss keeps its range (``LevelFinding.height_loss_range_pct``) as the
+    observation's bounds.
+    """
     for study, finding in _findings(ctx):
         value = finding.effective_height_loss_pct
         if value is not None:
             source = f"; {finding.source}" if finding.source else ""
-            return Observation(value, f"{value:.1f} % on {study.label}{source}")
+            bounds = finding.height_loss_range_pct
+            doubt = f" (measured range {bounds[0]:.1f}-{bounds[1]:.1f} %)" if bounds else ""
+            return Observation(
+                value, f"{value:.1f} %{doubt} on {study.label}{source}", bounds=bounds
+            )
     return UNKNOWN
 
 

@@ -29,6 +29,9 @@ class Observation(NamedTuple):
     value: FactValue
     shown: str
     anchor: date | None = None
+    # A measured number's range within its measurement error: an ordering comparison whose
+    # answer differs across the range is unknown (see ``evaluate``).
+    bounds: tuple[float, float] | None = None
 
 
 UNKNOWN = Observation(None, "not recorded")
