@@ -111,11 +111,24 @@ def test_text_table_has_one_row_per_level(study: Path, capsys: pytest.CaptureFix
 
 
 def test_image_writes_a_png_that_reads_back(
-    study: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    study: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
 ) -> None:
+    import kypho.imaging.nifti
+    import kypho.imaging.study
+
+    reads: list[Path] = []
+    real_load = kypho.imaging.nifti.load_labels
+
+    def counting_load(path: Path, **kw: object):  # the real loader, counted
+        reads.append(path)
+        return real_load(path, **kw)
+
+    monkeypatch.setattr(kypho.imaging.nifti, "load_labels", counting_load)
+    monkeypatch.setattr(kypho.imaging.study, "load_labels", counting_load)
     png = tmp_path / "sagittal.png"
     code, _, _ = run(capsys, "measure", study, "--image", png)
     assert code == 0
+    assert reads == [study]  # measured and drawn from one read of the file
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     pixels = matplotlib.image.imread(png)
     assert pixels.shape[:2] == (1000, 600)  # figsize (6, 10) at 100 dpi

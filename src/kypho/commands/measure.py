@@ -17,7 +17,14 @@ from kypho.errors import InvalidInput
 FormatOption = Annotated[str, typer.Option("--format", help="text or json.")]
 
 
-def _measure(path: Path, *, layout: str | None, body: Path | None, limits: dict[str, Any]) -> Any:
+def _measure(
+    path: Path,
+    *,
+    layout: str | None,
+    body: Path | None,
+    limits: dict[str, Any],
+    image: Any = None,
+) -> Any:
     from kypho.imaging.layouts import parse_layout
 
     if path.suffix.lower() == ".json":
@@ -26,7 +33,16 @@ def _measure(path: Path, *, layout: str | None, body: Path | None, limits: dict[
         return load_landmarks(path)
     from kypho.imaging.study import measure_study
 
-    return measure_study(path, layout=parse_layout(layout), body_path=body, **limits)
+    return measure_study(path, layout=parse_layout(layout), body_path=body, image=image, **limits)
+
+
+def _labels_to_draw(path: Path, layout: str | None, limits: dict[str, Any]) -> Any:
+    """The label volume, loaded once for measuring and drawing; None for landmarks/folders."""
+    if not path.is_file() or path.suffix.lower() == ".json" or layout == "total-files":
+        return None
+    from kypho.imaging.nifti import load_labels
+
+    return load_labels(path, max_voxels=limits["max_voxels"])
 
 
 def _cobb(spine: Any, spans: list[str]) -> list[dict[str, Any]]:
@@ -89,14 +105,11 @@ def _into_case(
     )
 
 
-def _render(image: Path, spine: Any, source: Path, limits: dict[str, Any]) -> None:
+def _render(image: Path, spine: Any, labels: Any) -> None:
     from kypho.imaging.render import render_png
 
-    if source.is_file() and source.suffix.lower() != ".json":
-        from kypho.imaging.nifti import load_labels
-
-        img = load_labels(source, max_voxels=limits["max_voxels"])
-        render_png(image, spine, labels=img.labels, geometry=img.geometry)
+    if labels is not None:
+        render_png(image, spine, labels=labels.labels, geometry=labels.geometry)
     else:
         render_png(image, spine)
 
@@ -134,13 +147,14 @@ def measure_command(
         return
     if input_path is None:
         raise InvalidInput("kypho measure: expected INPUT, or --compare EARLIER LATER")
-    spine = _measure(input_path, **kw)
+    labels = None if image is None else _labels_to_draw(input_path, layout, limits)
+    spine = _measure(input_path, image=labels, **kw)
     if into_case is not None:
         if out is None:
             raise InvalidInput("--into-case: expected --out NEW.json as well")
         _into_case(spine, into_case, out, study_date, study_id)
     if image is not None:
-        _render(image, spine, input_path, limits)
+        _render(image, spine, labels)
     from kypho.morphometry.report import spine_dict, spine_table
 
     if fmt == "json":

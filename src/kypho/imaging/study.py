@@ -88,6 +88,7 @@ def measure_study(
     body_path: Path | None = None,
     max_voxels: int = DEFAULT_MAX_VOXELS,
     max_slice_thickness_mm: float = 3.0,
+    image: LabelImage | None = None,
 ) -> SpineMeasurement:
     """Measure every vertebra in a NIfTI label volume (or TotalSegmentator folder).
 
@@ -101,13 +102,16 @@ def measure_study(
         A TotalSegmentator ``vertebrae_body`` mask (1 = bodies) on the same grid.
     max_voxels, max_slice_thickness_mm
         Limits; see ``load_labels`` and ``measure_vertebra``.
+    image
+        ``path`` already loaded (by ``load_labels``), so a caller that also draws the
+        labels reads the file once.
     """
     pairs: list[tuple[VertebraVoxels, VolumeGeometry]]
     if path.is_dir() or layout is Layout.TOTAL_FILES:
         pairs = list(_folder_voxels(path, max_voxels=max_voxels))
         layout = Layout.TOTAL_FILES
     else:
-        image = load_labels(path, max_voxels=max_voxels)
+        image = image or load_labels(path, max_voxels=max_voxels)
         top = int(image.labels.max())
         layout = layout or detect_layout(path, max_label=top, header_names=image.header_names)
         body = None if body_path is None else _body_mask(body_path, image, max_voxels=max_voxels)
