@@ -110,6 +110,25 @@ def test_text_table_has_one_row_per_level(study: Path, capsys: pytest.CaptureFix
     assert "the physician decides" in lines[-1]
 
 
+def test_cobb_between_two_levels_in_json_and_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ph = spine(SPECS, spacing_mm=SPACING_MM, label_ids=TOTAL_IDS, tilts_deg=[-9.0, 0.0, 9.0])
+    study = tmp_path / "curved.nii.gz"
+    write_nifti(ph, study)
+    code, out, err = run(capsys, "measure", study, "--format", "json", "--cobb", "T12:L2")
+    assert (code, err) == (0, "")
+    (cobb,) = json.loads(out)["cobb"]
+    truth = ph.cobb_deg("T12", "L2")
+    assert abs(truth) > 10  # a real curve, not a level stack
+    assert cobb["cobb_angle_deg"] == pytest.approx(truth, abs=3.0)
+    assert (cobb["from_endplates"], cobb["cobb_angle_doubt_deg"]) == ("endplate planes", None)
+    code, out, _ = run(capsys, "measure", study, "--cobb", "T12:L2")
+    assert "Cobb T12-L2: " in out and "from endplate planes" in out
+    code, _, err = run(capsys, "measure", study, "--cobb", "T12:L5")
+    assert code == 2 and "--cobb T12:L5: expected two measured levels" in err
+
+
 def test_image_writes_a_png_that_reads_back(
     study: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
 ) -> None:

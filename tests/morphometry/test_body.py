@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from kypho.morphometry.body import measure_vertebra
+from kypho.morphometry.cobb import regional_kyphosis
 from kypho.morphometry.grading import genant_grade
 from kypho.morphometry.sixpoint import cobb_angle_deg
 from kypho.morphometry.spine import grade_spine
@@ -68,8 +69,14 @@ def test_wedge_and_cobb_angles_within_3_degrees(spacing, tilts, coronal) -> None
         got = result.get(spec.structure).vertebra.wedge_angle_deg
         assert got == pytest.approx(spec.wedge_angle_deg, abs=3.0)
     up, lo = result.get("T12").vertebra.points, result.get("L4").vertebra.points
+    truth = ph.cobb_deg("T12", "L4")
     if coronal == 0.0:
-        assert cobb_angle_deg(upper=up, lower=lo) == pytest.approx(ph.cobb_deg("T12", "L4"), abs=3)
+        assert cobb_angle_deg(upper=up, lower=lo) == pytest.approx(truth, abs=3)
+    # From the endplate planes: also under a coronal tilt, where the rim points are not
+    # in one sagittal plane.
+    cobb = regional_kyphosis(result.get("T12").vertebra, result.get("L4").vertebra)
+    assert cobb is not None and cobb.source == "endplate planes" and cobb.doubt_deg is None
+    assert cobb.angle_deg == pytest.approx(truth, abs=3)
 
 
 @pytest.mark.parametrize(("spacing", "tilts", "coronal"), [c for c in CASES if c[0][0] < 3])

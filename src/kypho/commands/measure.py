@@ -46,22 +46,25 @@ def _labels_to_draw(path: Path, layout: str | None, limits: dict[str, Any]) -> A
 
 
 def _cobb(spine: Any, spans: list[str]) -> list[dict[str, Any]]:
-    from kypho.morphometry.sixpoint import cobb_angle_deg
+    from kypho.morphometry.cobb import DEFINITION, regional_kyphosis
 
     out = []
     for span in spans:
         upper, _, lower = span.upper().partition(":")
         a, b = spine.get(upper), spine.get(lower)
-        if a is None or b is None or a.vertebra.points is None or b.vertebra.points is None:
+        found = None if a is None or b is None else regional_kyphosis(a.vertebra, b.vertebra)
+        if found is None:
             raise InvalidInput(f"--cobb {span}: expected two measured levels UPPER:LOWER")
-        angle = cobb_angle_deg(upper=a.vertebra.points, lower=b.vertebra.points)
         out.append(
             {
                 "from": upper,
                 "to": lower,
-                "cobb_angle_deg": round(angle, 1),
-                "definition": "superior endplate of FROM to inferior endplate of TO, "
-                "sagittal plane, kyphosis > 0",
+                "cobb_angle_deg": round(found.angle_deg, 1),
+                "cobb_angle_doubt_deg": None
+                if found.doubt_deg is None
+                else round(found.doubt_deg, 1),
+                "from_endplates": found.source,
+                "definition": DEFINITION,
             }
         )
     return out
@@ -162,7 +165,12 @@ def measure_command(
     else:
         typer.echo(spine_table(spine))
         for c in _cobb(spine, cobb or []):
-            typer.echo(f"Cobb {c['from']}-{c['to']}: {c['cobb_angle_deg']} deg ({c['definition']})")
+            doubt = c["cobb_angle_doubt_deg"]
+            shown = f"{c['cobb_angle_deg']}" + ("" if doubt is None else f" +-{doubt}")
+            typer.echo(
+                f"Cobb {c['from']}-{c['to']}: {shown} deg ({c['definition']}; "
+                f"from {c['from_endplates']})"
+            )
 
 
 def register(app: typer.Typer) -> None:
