@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 import pytest
@@ -27,16 +26,20 @@ def decide(case: Case) -> Decision:
     return assess(case, POLICY, on=ON).decision
 
 
-def outcome(case: Case, criterion: str) -> Outcome:
+def result(case: Case, criterion: str) -> CriterionResult:
     a = assess(case, POLICY, on=ON)
     results = list(a.criteria) + [r for la in a.levels for r in la.criteria]
     stack = list(results)
     while stack:
         r = stack.pop()
         if r.id == criterion:
-            return r.outcome
+            return r
         stack.extend(r.children)
     raise AssertionError(f"criterion {criterion} not in the assessment")
+
+
+def outcome(case: Case, criterion: str) -> Outcome:
+    return result(case, criterion).outcome
 
 
 def stable_pain(case: Case, rdq: int, height_loss_pct: float) -> Case:
@@ -119,17 +122,10 @@ def test_a_measured_loss_whose_range_straddles_25_pct_is_unknown(
 ) -> None:
     lo, hi = loss_range
     case = candidate(height_loss_pct=(lo + hi) / 2, height_loss_min_pct=lo, height_loss_max_pct=hi)
-    a = assess(case, POLICY, on=ON)
-    (found,) = [r for la in a.levels for r in _walk(la.criteria) if r.id == "height-loss-over-25"]
+    found = result(case, "height-loss-over-25")
     assert found.outcome is expected
     assert f"(measured range {lo:.1f}-{hi:.1f} %)" in found.observed
     assert (found.missing != ()) is (expected is Outcome.UNKNOWN)
-
-
-def _walk(results: Iterable[CriterionResult]) -> Iterator[CriterionResult]:
-    for r in results:
-        yield r
-        yield from _walk(r.children)
 
 
 @pytest.mark.parametrize(
