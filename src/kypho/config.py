@@ -1,0 +1,68 @@
+"""Settings: read once by each entry point (CLI, app, screener) and passed down as a value.
+
+Every field can be set from the environment with the prefix ``KYPHO_``
+(``KYPHO_CLINIC_NAME``, ``KYPHO_CLINIC_TIME_ZONE``...). Units are in the names. The core
+never reads the environment itself: a workflow receives ``Settings`` as an argument.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kypho.errors import InvalidInput
+
+BUNDLED_POLICIES = ("practice", "medicare-l34106", "vcf-suspicion")
+
+
+class Settings(BaseSettings):
+    """The clinic's identity, the default policies and the input limits."""
+
+    model_config = SettingsConfigDict(env_prefix="KYPHO_", frozen=True, extra="ignore")
+
+    clinic_name: str | None = Field(
+        default=None, description="Printed on every patient document; None: not configured."
+    )
+    clinic_phone: str | None = Field(
+        default=None, description="The number patients call with a question or a warning sign."
+    )
+    clinic_time_zone: str = Field(
+        default="UTC", description="IANA time zone of the clinic (calendar events, 'today')."
+    )
+    default_policies: tuple[str, ...] = Field(
+        default=BUNDLED_POLICIES, description="Policies `assess` uses when none is named."
+    )
+    max_case_file_bytes: int = Field(default=2_000_000, gt=0, description="Largest case file.")
+    max_policy_file_bytes: int = Field(default=1_000_000, gt=0, description="Largest policy.")
+    max_image_voxels: int = Field(
+        default=512 * 512 * 2048, gt=0, description="Largest label or CT volume, in voxels."
+    )
+    max_image_file_bytes: int = Field(
+        default=2_000_000_000, gt=0, description="Largest image file after decompression."
+    )
+
+    @field_validator("clinic_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("expected an IANA time zone such as Europe/London") from None
+        return value
+
+    @property
+    def time_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.clinic_time_zone)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment once (``KYPHO_*``); a bad value is ``InvalidInput`` naming it."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as err:
+        first = err.errors()[0]
+        name = "KYPHO_" + str(first["loc"][0]).upper() if first["loc"] else "KYPHO_*"
+        msg = str(first["msg"]).removeprefix("Value error, ")
+        raise InvalidInput(f"{name}: {msg}; got {first.get('input')!r}") from None
