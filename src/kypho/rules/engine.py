@@ -75,6 +75,7 @@ def assess(case: Case, policy: Policy, *, on: date) -> Assessment:
         score=score,
         score_band=band,
         recommendation=policy.decision_text.get(decision.value),
+        policy_kind=policy.kind,
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from kypho.errors import NotFound, RuleCatalogueError
 from kypho.rules.facts import FACTS
 from kypho.rules.observation import Scope
-from kypho.rules.types import Citation, Role
+from kypho.rules.types import Citation, PolicyKind, Role
 
 OPS = ("<", "<=", ">", ">=", "==", "!=", "in")
 POLICY_PACKAGE = "kypho.rules.policies"
@@ -67,6 +67,7 @@ class Policy:
     top_level: tuple[str, ...]
     scopes: dict[str, Scope]
     decision_text: dict[str, str]
+    kind: PolicyKind = PolicyKind.CANDIDACY
     billing: bool = False
     score_of: tuple[str, ...] = ()
     bands: tuple[Band, ...] = ()
@@ -186,6 +187,7 @@ def policy_from_dict(raw: dict[str, Any]) -> Policy:
         top_level=tuple(c.id for c in criteria if c.id not in used),
         scopes=_scopes(pid, by_id),
         decision_text=dict(raw.get("decision_text", {})),
+        kind=PolicyKind(raw.get("kind", "candidacy")),
         billing=bool(raw.get("billing", False)),
         score_of=tuple(score.get("of", [])),
         bands=tuple(
@@ -224,6 +226,7 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
         "version": policy.version,
         "source": policy.source,
         "summary": policy.summary,
+        "kind": policy.kind.value,
         "billing": policy.billing,
         "decision_text": dict(policy.decision_text),
         "criterion": criteria,

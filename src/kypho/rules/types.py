@@ -25,6 +25,31 @@ class Decision(StrEnum):
     NEEDS_REVIEW = "needs_review"
 
 
+class PolicyKind(StrEnum):
+    """What a policy decides: whether to treat (candidacy, coverage) or what to do next (triage).
+
+    Only a candidacy or coverage policy's "candidate" can lead to a plan; a triage
+    policy's "candidate" means "advanced imaging is indicated", nothing more.
+    """
+
+    CANDIDACY = "candidacy"
+    COVERAGE = "coverage"
+    TRIAGE = "triage"
+
+    @property
+    def can_plan(self) -> bool:
+        return self is not PolicyKind.TRIAGE
+
+
+# What a triage policy's decisions mean, as shown everywhere in place of the engine's value.
+TRIAGE_VERDICTS: dict[Decision, str] = {
+    Decision.CANDIDATE: "advanced_imaging_indicated",
+    Decision.NOT_CANDIDATE: "advanced_imaging_not_indicated",
+    Decision.NEEDS_REVIEW: "outside_pathway",
+    Decision.NEEDS_INFORMATION: "needs_information",
+}
+
+
 class Role(StrEnum):
     """What a top-level criterion does to the decision."""
 
@@ -133,10 +158,19 @@ class Assessment:
     score: int | None = None  # triage policies: the score
     score_band: str | None = None
     recommendation: str | None = None
+    policy_kind: PolicyKind = PolicyKind.CANDIDACY
+    conflicts: tuple[str, ...] = ()  # facts on which the case's studies disagree, and which won
     disclaimer: str = (
         "Decision support only: the treating physician makes the decision and checks each "
         "criterion against its source."
     )
+
+    @property
+    def verdict(self) -> str:
+        """The decision named for what it means under this policy's kind."""
+        if self.policy_kind is PolicyKind.TRIAGE:
+            return TRIAGE_VERDICTS[self.decision]
+        return self.decision.value
 
     @property
     def candidate_levels(self) -> tuple[Level, ...]:
