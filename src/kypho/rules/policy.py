@@ -8,10 +8,12 @@ says what they do to the decision (see ``kypho.rules.types.Role``).
 
 from __future__ import annotations
 
+import functools
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from kypho.errors import NotFound, RuleCatalogueError
@@ -65,16 +67,19 @@ class Policy:
     summary: str
     criteria: tuple[Criterion, ...]
     top_level: tuple[str, ...]
-    scopes: dict[str, Scope]
-    decision_text: dict[str, str]
+    scopes: Mapping[str, Scope]
+    decision_text: Mapping[str, str]
     kind: PolicyKind = PolicyKind.CANDIDACY
     billing: bool = False
     score_of: tuple[str, ...] = ()
     bands: tuple[Band, ...] = ()
-    by_id: dict[str, Criterion] = field(default_factory=dict, compare=False, repr=False)
+    by_id: Mapping[str, Criterion] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.by_id.update((c.id, c) for c in self.criteria)
+        # read-only views: a policy is shared (cached, across threads) and never changes
+        object.__setattr__(self, "scopes", MappingProxyType(dict(self.scopes)))
+        object.__setattr__(self, "decision_text", MappingProxyType(dict(self.decision_text)))
+        object.__setattr__(self, "by_id", MappingProxyType({c.id: c for c in self.criteria}))
 
     def criterion(self, criterion_id: str) -> Criterion:
         return self.by_id[criterion_id]
@@ -252,26 +257,24 @@ def policy_names() -> tuple[str, ...]:
     return tuple(sorted(_policy_files()))
 
 
-def load_policy_file(path: Path) -> Policy:
-    """Load a policy from any TOML file (a payer's own, say)."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as err:
-        raise RuleCatalogueError(f"policy file {path}: {err}") from err
-    return policy_from_dict(raw)
+def bundled_policy_text(name: str) -> str:
+    """The TOML text of a bundled policy (``NotFound`` for an unknown id)."""
+    files = _policy_files()
+    if name not in files:
+        raise NotFound(f"policy: expected one of {', '.join(sorted(files))}; got {name!r}")
+    text: str = files[name].read_text(encoding="utf-8")
+    return text
 
 
-_CACHE: dict[str, Policy] = {}
-
-
+@functools.cache
 def load_policy(name: str) -> Policy:
-    """A bundled policy by id (``practice``, ``medicare-l34106``, ``vcf-suspicion``)."""
-    if name not in _CACHE:
-        files = _policy_files()
-        if name not in files:
-            raise NotFound(f"policy: expected one of {', '.join(sorted(files))}; got {name!r}")
-        policy = policy_from_dict(tomllib.loads(files[name].read_text(encoding="utf-8")))
-        if policy.id != name:
-            raise RuleCatalogueError(f"policy file for {name!r} declares id {policy.id!r}")
-        _CACHE[name] = policy
-    return _CACHE[name]
+    """A bundled policy by id (``practice``, ``medicare-l34106``, ``vcf-suspicion``).
+
+    Cached per name (``functools.cache``): the result is a pure function of the
+    bundled file and immutable, so sharing it is safe. The bundled files are
+    checked against the policy-file schema by the tests (``kypho.policyfile``).
+    """
+    policy = policy_from_dict(tomllib.loads(bundled_policy_text(name)))
+    if policy.id != name:  # pragma: no cover - every bundled file is named after its id
+        raise RuleCatalogueError(f"policy file for {name!r} declares id {policy.id!r}")
+    return policy
