@@ -30,6 +30,12 @@ LEVEL_CHOICES = (Level.T4, Level.T7, Level.T11, Level.T12, Level.L1, Level.L2, L
 ETIOLOGIES = (Etiology.OSTEOPOROTIC,) * 8 + (Etiology.STEROID_INDUCED, Etiology.METASTASIS, None)
 
 
+def _patient(rng: random.Random) -> Patient:
+    sex = rng.choice(list(Sex))
+    pregnant = False if sex is Sex.MALE else _flag(rng, 0.01)  # male and pregnant is refused
+    return Patient(age_years=rng.randint(55, 95), sex=sex, pregnant=pregnant)
+
+
 def _maybe(rng: random.Random, value: object, p_unknown: float = 0.1) -> object:
     return None if rng.random() < p_unknown else value
 
@@ -84,9 +90,7 @@ def generated_case(rng: random.Random, i: int) -> Case:
     }
     return Case(
         case_id=f"bench-{i}",
-        patient=Patient(
-            age_years=rng.randint(55, 95), sex=rng.choice(list(Sex)), pregnant=_flag(rng, 0.01)
-        ),
+        patient=_patient(rng),
         fractures=tuple(f for f, _ in parts),
         imaging=(
             ImagingStudy(

@@ -40,6 +40,17 @@ def _decide(
     return "needs_review" if any(review) else "candidate"
 
 
+def _before_onset(case: Case, level: Level, day: date | None) -> bool:
+    fracture = case.fracture(level)
+    onset = fracture.symptom_onset_date if fracture is not None else None
+    return onset is not None and day is not None and day < onset
+
+
+def _keep_retropulsion(flags: dict[str, bool | None], value: bool | None) -> None:
+    if value is not None:
+        flags["retropulsion"] = value or bool(flags["retropulsion"])
+
+
 def _imaging(
     case: Case, level: Level, on: date
 ) -> tuple[bool | None, float | None, list[bool | None]]:
@@ -58,6 +69,10 @@ def _imaging(
     for study in studies:
         f = study.finding(level)
         if f is None:
+            continue
+        if _before_onset(case, level, study.study_date):
+            # Before onset it is not evidence about this fracture, except retropulsion (safety).
+            _keep_retropulsion(flags, f.retropulsion)
             continue
         if study.modality is not Modality.RADIOGRAPH:
             if f.marrow_edema or f.uptake:

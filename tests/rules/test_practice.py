@@ -96,7 +96,8 @@ def test_stable_pain_needs_another_indication() -> None:
     a = assess(quiet, POLICY, on=ON)
     assert a.decision is Decision.NEEDS_INFORMATION  # RDQ, reinforcement still unknown
     assert decide(with_etiology(quiet, Etiology.STEROID_INDUCED)) is Decision.CANDIDATE
-    assert decide(with_etiology(quiet, Etiology.METASTASIS)) is Decision.CANDIDATE
+    # painful cancer invasion is an indication, and a malignant cause is a review item
+    assert decide(with_etiology(quiet, Etiology.METASTASIS)) is Decision.NEEDS_REVIEW
 
 
 @pytest.mark.parametrize(
@@ -125,8 +126,11 @@ def test_window_closes_with_the_imaging_and_names_what_to_redo() -> None:
     case = candidate(onset_days=35)
     window = assess(case, POLICY, on=ON).procedure_window
     assert window is not None
-    # conservative care began 28 days ago: the 14-day minimum was reached 14 days ago
-    assert window.earliest == days_ago(14)
+    # conservative care began 28 days ago: the 14-day minimum was reached 14 days ago,
+    # but a procedure cannot be before the assessment date
+    care = next(c for c in window.constraints if c.criterion_id == "conservative-care-2-weeks")
+    assert care.earliest == days_ago(14)
+    assert window.earliest == ON
     # imaging 10 days ago: valid for 30 days, so it closes 20 days from now
     assert window.latest == days_ago(10 - 30)
     imaging = next(c for c in window.constraints if c.criterion_id == "imaging-within-30-days")

@@ -1,7 +1,8 @@
 """Candidacy rules: policies as data, a three-valued engine, explanations."""
 
 from kypho.rules.engine import assess
-from kypho.rules.policy import Policy, load_policy, load_policy_file, policy_names
+from kypho.rules.evaluate import CompiledPolicy, compile_policy
+from kypho.rules.policy import Policy, load_policy, policy_names
 from kypho.rules.types import (
     Assessment,
     Citation,
@@ -19,6 +20,7 @@ from kypho.rules.types import (
 __all__ = [
     "Assessment",
     "Citation",
+    "CompiledPolicy",
     "CriterionResult",
     "Decision",
     "LevelAssessment",
@@ -30,7 +32,7 @@ __all__ = [
     "Role",
     "WindowConstraint",
     "assess",
+    "compile_policy",
     "load_policy",
-    "load_policy_file",
     "policy_names",
 ]

@@ -8,7 +8,7 @@ from kypho.domain.case import Case
 from kypho.rules import window
 from kypho.rules.billing import kyphoplasty_codes
 from kypho.rules.decide import best, decide
-from kypho.rules.evaluate import Evaluator
+from kypho.rules.evaluate import CompiledPolicy, Evaluator, compile_policy
 from kypho.rules.observation import FactContext, Observation, Scope
 from kypho.rules.policy import Policy
 from kypho.rules.types import (
@@ -29,14 +29,19 @@ NO_LEVELS = MissingFact(
 )
 
 
-def assess(case: Case, policy: Policy, *, on: date) -> Assessment:
+def assess(case: Case, policy: Policy | CompiledPolicy, *, on: date) -> Assessment:
     """Decide candidacy for ``case`` under ``policy`` as of ``on``.
 
-    Raises ``InvalidInput`` if the case records a clinical event after ``on``.
+    ``policy`` may be compiled once beforehand (``compile_policy``) for a batch; a plain
+    ``Policy`` is compiled for this call only. Raises ``InvalidInput`` if the case
+    records a clinical event after ``on``.
     """
     case.check_not_after(on)
+    compiled = compile_policy(policy)
+    policy, nodes = compiled.policy, compiled.nodes
     patient_cache: dict[str, Observation] = {}
-    patient = Evaluator(policy, FactContext.make(case, on, None), patient_cache)
+    patient = Evaluator(policy, FactContext.make(case, on, None), patient_cache, nodes=nodes)
+    caches = [patient_cache]
     proc_ids = tuple(c for c in policy.top_level if policy.scopes[c] is Scope.PATIENT)
     level_ids = tuple(c for c in policy.top_level if policy.scopes[c] is Scope.LEVEL)
     proc_results = tuple(patient.result(c) for c in proc_ids)
@@ -46,7 +51,8 @@ def assess(case: Case, policy: Policy, *, on: date) -> Assessment:
     if policy.needs_levels:
         for level in case.levels_under_review:
             ctx = FactContext(case, on, level, patient.ctx.derived)
-            ev = Evaluator(policy, ctx, patient_cache, patient.results)
+            ev = Evaluator(policy, ctx, patient_cache, patient.results, nodes=nodes)
+            caches.append(ev.cache)
             results = tuple(ev.result(c) for c in level_ids)
             levels.append(
                 LevelAssessment(
@@ -60,6 +66,7 @@ def assess(case: Case, policy: Policy, *, on: date) -> Assessment:
     ]
     spans += [c for lv in chosen for c in level_spans.get(lv, [])]
     score, band = _score(policy, patient)
+    conflicts, notes = _evidence(caches)
     return Assessment(
         policy_id=policy.id,
         policy_title=policy.title,
@@ -69,14 +76,23 @@ def assess(case: Case, policy: Policy, *, on: date) -> Assessment:
         criteria=proc_results,
         levels=tuple(levels),
         missing=_missing(policy, proc_results, levels),
-        procedure_window=window.combine(spans),
+        procedure_window=window.combine(spans, on=on),
         warnings=_warnings(proc_results, levels),
         billing_codes=kyphoplasty_codes(chosen) if policy.billing and levels else (),
         score=score,
         score_band=band,
         recommendation=policy.decision_text.get(decision.value),
         policy_kind=policy.kind,
+        conflicts=conflicts,
+        notes=notes,
     )
+
+
+def _evidence(caches: list[dict[str, Observation]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Conflicts and chronology notes of every fact observed, each once, in order."""
+    conflicts = [c for cache in caches for obs in cache.values() for c in obs.conflicts]
+    notes = [n for cache in caches for obs in cache.values() for n in obs.notes]
+    return tuple(dict.fromkeys(conflicts)), tuple(dict.fromkeys(notes))
 
 
 def _overall(

@@ -4,17 +4,20 @@ Unknown propagates by Kleene's strong logic: ``all_of`` is not met as soon as on
 part is not met, ``any_of`` is met as soon as one part is met, ``at_least N`` is met
 with N parts met and not met once even the unknown parts could not reach N.
 
-A policy is compiled once (``compile_policy``) into nodes that hold everything the
+A policy is compiled (``compile_policy``) into nodes that hold everything the
 evaluation needs (fact extractor, operator, scope), so evaluating a case does no
-look-ups by name beyond one dict access per criterion.
+look-ups by name beyond one dict access per criterion. The nodes are built once per
+``assess`` call and shared by its evaluators; nothing is kept between calls, so no
+cache can outlive or alias its policy.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from kypho.domain.levels import Level
 from kypho.rules.facts import FACTS
@@ -62,9 +65,11 @@ def kleene(kind: str, outcomes: list[Outcome], at_least: int = 0) -> Outcome:
     return UNKNOWN if met + unknown >= need else NOT_MET
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
-    """A criterion ready to evaluate: its fact, operator and scope resolved."""
+class Node(NamedTuple):
+    """A criterion ready to evaluate: its fact, operator and scope resolved.
+
+    A named tuple: as immutable as a frozen dataclass and several times cheaper to build.
+    """
 
     crit: Criterion
     at_level: bool
@@ -100,16 +105,28 @@ def _node(policy: Policy, crit: Criterion) -> Node:
     return Node(crit, at_level, children=test.of, kind=test.kind, at_least=test.at_least)
 
 
-_COMPILED: dict[int, dict[str, Node]] = {}
+@dataclass(frozen=True, slots=True, eq=False)
+class CompiledPolicy:
+    """A policy with its criteria compiled, ready for many ``assess`` calls.
+
+    It holds the policy itself, so the two cannot drift apart or alias another policy
+    (no cache keyed by ``id()``): compile once per batch and pass it to ``assess``.
+    """
+
+    policy: Policy
+    nodes: Mapping[str, Node]
 
 
-def compile_policy(policy: Policy) -> dict[str, Node]:
-    """Nodes by criterion id, built once per policy object."""
-    nodes = _COMPILED.get(id(policy))
-    if nodes is None or next(iter(nodes.values())).crit is not policy.criteria[0]:
-        nodes = {c.id: _node(policy, c) for c in policy.criteria}
-        _COMPILED[id(policy)] = nodes
-    return nodes
+def compile_nodes(policy: Policy) -> dict[str, Node]:
+    """Nodes by criterion id (a new dict on every call: pure, no cache)."""
+    return {c.id: _node(policy, c) for c in policy.criteria}
+
+
+def compile_policy(policy: Policy | CompiledPolicy) -> CompiledPolicy:
+    """``policy`` compiled; an already compiled policy is returned as it is."""
+    if isinstance(policy, CompiledPolicy):
+        return policy
+    return CompiledPolicy(policy=policy, nodes=MappingProxyType(compile_nodes(policy)))
 
 
 def _straddles(node: Node, bounds: tuple[float, float]) -> bool:
@@ -134,9 +151,11 @@ class Evaluator:
         ctx: FactContext,
         patient_cache: dict[str, Observation],
         patient_results: dict[str, CriterionResult] | None = None,
+        *,
+        nodes: Mapping[str, Node] | None = None,
     ) -> None:
         self.policy = policy
-        self.nodes = compile_policy(policy)
+        self.nodes = compile_nodes(policy) if nodes is None else nodes
         self.ctx = ctx
         self.patient_cache = patient_cache
         self.cache: dict[str, Observation] = {}

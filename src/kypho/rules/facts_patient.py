@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import cast
 
-from kypho.domain.symptoms import FunctionInstrument, PainAssessment, Response
+from kypho.domain.symptoms import (
+    ConservativeTreatment,
+    FunctionInstrument,
+    PainAssessment,
+    Response,
+)
 from kypho.rules.observation import UNKNOWN, Extractor, FactContext, Observation
 
 
@@ -72,39 +78,89 @@ def rdq_score(ctx: FactContext) -> Observation:
     return Observation(latest.score, f"RDQ {latest.score:g}/24{when}")
 
 
+def _onset(ctx: FactContext) -> date | None:
+    """The earliest symptom onset among the fractures under review (None if none dated)."""
+    under_review = set(ctx.case.levels_under_review)
+    onsets = [
+        f.symptom_onset_date
+        for f in ctx.case.fractures or ()
+        if f.level in under_review and f.symptom_onset_date is not None
+    ]
+    return min(onsets, default=None)
+
+
+def _relevant_care(ctx: FactContext) -> tuple[list[ConservativeTreatment], tuple[str, ...]]:
+    """Courses started by ``on`` that did not end before symptom onset, and notes on the rest."""
+    onset = _onset(ctx)
+    started = [
+        t
+        for t in ctx.case.conservative_care or ()
+        if t.start_date is None or t.start_date <= ctx.on
+    ]
+    if onset is None:
+        return started, ()
+    ended = [t for t in started if t.end_date is not None and t.end_date < onset]
+    notes = tuple(
+        f"{_name(t)} ended {t.end_date}, before symptom onset {onset}: "
+        "not counted as care for this fracture"
+        for t in ended
+    )
+    return [t for t in started if t not in ended], notes
+
+
+def _name(t: ConservativeTreatment) -> str:
+    return t.modality.value.replace("_", " ")
+
+
 def nsm_documented(ctx: FactContext) -> Observation:
-    care = ctx.case.conservative_care
-    if care is None:
+    if ctx.case.conservative_care is None:
         return UNKNOWN
-    started = [t for t in care if t.start_date is None or t.start_date <= ctx.on]
-    if not started:
-        return Observation(False, "none recorded")
-    names = ", ".join(sorted({t.modality.value.replace("_", " ") for t in started}))
-    return Observation(True, names)
+    care, notes = _relevant_care(ctx)
+    if not care:
+        return Observation(
+            False, "none recorded since symptom onset" if notes else "none recorded", notes=notes
+        )
+    return Observation(True, ", ".join(sorted({_name(t) for t in care})), notes=notes)
 
 
 def nsm_duration_days(ctx: FactContext) -> Observation:
-    """Days since the earliest start of non-surgical management (anchor: that start)."""
-    care = ctx.case.conservative_care
-    if care is None:
+    """Days since non-surgical management began (anchor: that day).
+
+    It begins at the earliest start, or at symptom onset when care started before it:
+    days before the fracture hurt are not days of care for it.
+    """
+    if ctx.case.conservative_care is None:
         return UNKNOWN
-    starts = [t.start_date for t in care if t.start_date is not None and t.start_date <= ctx.on]
+    care, notes = _relevant_care(ctx)
+    starts = [t.start_date for t in care if t.start_date is not None]
     if not starts:
-        return Observation(None if care else 0, "no start date recorded" if care else "none")
+        return Observation(
+            None if care else 0, "no start date recorded" if care else "none", notes=notes
+        )
     first = min(starts)
+    onset = _onset(ctx)
+    if onset is not None and first < onset:
+        days = (ctx.on - onset).days
+        note = (
+            f"conservative care started {first}, before symptom onset {onset}: counted from onset"
+        )
+        shown = f"{days} days since symptom onset {onset} (care started earlier, {first})"
+        return Observation(days, shown, anchor=onset, notes=(*notes, note))
     days = (ctx.on - first).days
-    return Observation(days, f"{days} days since {first}", anchor=first)
+    return Observation(days, f"{days} days since {first}", anchor=first, notes=notes)
 
 
 def nsm_failed(ctx: FactContext) -> Observation:
     """True when some course left the pain unchanged or worse; False when all improved it."""
-    responses = [t.response for t in ctx.case.conservative_care or () if t.response is not None]
+    care, notes = _relevant_care(ctx)
+    responses = [t.response for t in care if t.response is not None]
     if not responses:
-        return UNKNOWN
+        return Observation(None, "not recorded", notes=notes)
     failed = [r for r in responses if r is not Response.IMPROVED]
     if failed:
-        return Observation(True, f"no relief ({', '.join(sorted({r.value for r in failed}))})")
-    return Observation(False, "pain improved with conservative care")
+        words = ", ".join(sorted({r.value.replace("_", " ") for r in failed}))
+        return Observation(True, f"no relief ({words})", notes=notes)
+    return Observation(False, "pain improved with conservative care", notes=notes)
 
 
 def _flag(value: bool | None, yes: str, no: str) -> Observation:

@@ -32,6 +32,10 @@ class Observation(NamedTuple):
     # A measured number's range within its measurement error: an ordering comparison whose
     # answer differs across the range is unknown (see ``evaluate``).
     bounds: tuple[float, float] | None = None
+    # Studies that disagree on this fact, and which one was used (``Assessment.conflicts``).
+    conflicts: tuple[str, ...] = ()
+    # Evidence set aside or counted differently for chronology (``Assessment.notes``).
+    notes: tuple[str, ...] = ()
 
 
 UNKNOWN = Observation(None, "not recorded")

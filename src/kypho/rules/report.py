@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from kypho.rules.types import Assessment, CriterionResult, MissingFact, ProcedureWindow
+from kypho.rules.words import decision_verdict
 
-JSON_FORMAT_VERSION = 1
+# 2: ``decision`` carries the verdict named for the policy's kind; ``policy_kind``,
+# ``conflicts``, ``notes`` and the window's ``closed`` added; a window starts on or after
+# ``assessed_on``.
+JSON_FORMAT_VERSION = 2
 
 
 def _missing(m: MissingFact) -> dict[str, Any]:
@@ -31,9 +35,10 @@ def _window(w: ProcedureWindow | None) -> dict[str, Any] | None:
     if w is None:
         return None
     return {
-        "earliest": w.earliest.isoformat() if w.earliest else None,
+        "earliest": w.earliest.isoformat(),
         "latest": w.latest.isoformat() if w.latest else None,
         "empty": w.empty,
+        "closed": w.closed,
         "constraints": [
             {
                 "criterion": c.criterion_id,
@@ -57,13 +62,19 @@ def assessment_to_dict(a: Assessment) -> dict[str, Any]:
         "policy_title": a.policy_title,
         "policy_version": a.policy_version,
         "assessed_on": a.on.isoformat(),
-        "decision": a.decision.value,
+        "policy_kind": a.policy_kind.value,
+        "decision": a.verdict,
         "recommendation": a.recommendation,
-        "levels": [{"level": la.level, "decision": la.decision.value} for la in a.levels],
+        "levels": [
+            {"level": la.level, "decision": decision_verdict(a.policy_kind, la.decision)}
+            for la in a.levels
+        ],
         "criteria": criteria,
         "missing": [_missing(m) for m in a.missing],
         "procedure_window": _window(a.procedure_window),
         "warnings": list(a.warnings),
+        "conflicts": list(a.conflicts),
+        "notes": list(a.notes),
         "billing_codes": list(a.billing_codes),
         "score": a.score,
         "score_band": a.score_band,

@@ -107,37 +107,75 @@ class LevelAssessment:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WindowConstraint:
-    """One time-based criterion's span of dates on which it holds."""
+    """One time-based criterion's span of dates on which it holds (both ends inclusive)."""
 
     criterion_id: str
-    text: str
+    text: str  # the criterion's own text, with its level ("L1: ...") for a level criterion
     earliest: date | None
     latest: date | None
     redo_after: str  # what must be redone once ``latest`` has passed
+
+    def failure_on(self, day: date) -> str | None:
+        """Why this constraint fails on ``day`` (not yet held / no longer holds), else None.
+
+        >>> c = WindowConstraint(criterion_id="c", text="t", earliest=date(2026, 12, 1),
+        ...                      latest=date(2026, 12, 31), redo_after="repeat the MRI")
+        >>> c.failure_on(date(2026, 11, 30)), c.failure_on(date(2026, 12, 1))
+        ('not yet held (holds from 2026-12-01)', None)
+        >>> c.failure_on(date(2027, 1, 1))
+        'no longer holds (held until 2026-12-31; repeat the MRI)'
+        """
+        if self.earliest is not None and day < self.earliest:
+            return f"not yet held (holds from {self.earliest})"
+        if self.latest is not None and day > self.latest:
+            return f"no longer holds (held until {self.latest}; {self.redo_after})"
+        return None
+
+
+def not_before(on: date) -> WindowConstraint:
+    """The bound every window has: a procedure cannot be before the assessment date."""
+    return WindowConstraint(
+        criterion_id="assessment-date",
+        text=f"The procedure cannot be before the assessment date ({on})",
+        earliest=on,
+        latest=None,
+        redo_after="",
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProcedureWindow:
     """Dates on which every time-based criterion holds (both ends inclusive).
 
-    ``earliest``/``latest`` are ``None`` when no constraint bounds that side;
-    ``empty`` is true when the constraints do not overlap.
+    ``earliest`` is never before the assessment date ``on``; ``latest`` is ``None``
+    when no constraint bounds that side. ``empty`` is true when the constraints do not
+    overlap, or when the window closed before ``on``.
     """
 
-    earliest: date | None
+    on: date
+    earliest: date
     latest: date | None
     constraints: tuple[WindowConstraint, ...]
 
     @property
     def empty(self) -> bool:
-        return self.earliest is not None and self.latest is not None and self.earliest > self.latest
+        return self.latest is not None and self.earliest > self.latest
+
+    @property
+    def closed(self) -> bool:
+        """True when the window closed before the assessment date."""
+        return self.latest is not None and self.latest < self.on
 
     def contains(self, day: date) -> bool:
-        if self.empty:
-            return False
-        return (self.earliest is None or day >= self.earliest) and (
-            self.latest is None or day <= self.latest
-        )
+        return not self.failing_on(day)
+
+    def failing_on(self, day: date) -> tuple[tuple[WindowConstraint, str], ...]:
+        """Every constraint that fails on ``day``, with why; empty when ``day`` is in the window.
+
+        A day before the assessment date fails the ``not_before`` constraint.
+        """
+        found = [(c, c.failure_on(day)) for c in (not_before(self.on), *self.constraints)]
+        return tuple((c, why) for c, why in found if why is not None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -160,6 +198,7 @@ class Assessment:
     recommendation: str | None = None
     policy_kind: PolicyKind = PolicyKind.CANDIDACY
     conflicts: tuple[str, ...] = ()  # facts on which the case's studies disagree, and which won
+    notes: tuple[str, ...] = ()  # chronology: evidence set aside or counted from onset, and why
     disclaimer: str = (
         "Decision support only: the treating physician makes the decision and checks each "
         "criterion against its source."
