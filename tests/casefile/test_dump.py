@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chronological import chronological_cases as cases
 from hypothesis import given, settings
 from jsonschema import Draft202012Validator, ValidationError
 
 from kypho.casefile import case_json_schema, case_to_dict, dump_case, parse_case
 from kypho.domain import Case, ConservativeTreatment, NsmModality, PainAssessment, Patient
-from strategies import cases
 
 SCHEMA_COPY = Path(__file__).resolve().parents[2] / "docs" / "case.schema.json"
 REGENERATE = (

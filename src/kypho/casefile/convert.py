@@ -95,12 +95,13 @@ def follow_up_from_model(model: FollowUpVisitModel) -> FollowUpVisit:
     )
 
 
-def case_from_model(model: CaseModel) -> Case:
-    """The domain ``Case`` a validated case file describes.
+def case_from_model(model: CaseModel, *, source: str | None = None) -> Case:
+    """The domain ``Case`` a validated case file describes; ``source`` names the file.
 
     Raises ``InvalidInput`` where a domain invariant rejects the values.
     """
     return Case(
+        source=source,
         case_id=model.case_id,
         patient=patient_from_model(model.patient),
         fractures=_tuple_or_none(model.fractures, lambda f: Fracture(**f.model_dump())),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import typing
 from collections.abc import Sequence
 from typing import Any
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from kypho.casefile.schema import CaseModel
+from kypho.domain._checks import shown
 from kypho.errors import InvalidCaseFile, InvalidInput
 
 _EXPECTED_BY_TYPE = {
@@ -31,6 +33,8 @@ _EXPECTED_BY_TYPE = {
 }
 _HINTS = {"weight": ' such as {"value": 120, "unit": "lb"}'}
 _MAX_FOUND_CHARS = 60
+_EXACT_INT_LIMIT = 10**15  # longer whole numbers are described by their size
+_JSON_AT = re.compile(r"at line (\d+) column (\d+)")
 
 
 def field_path(loc: Sequence[str | int]) -> str:
@@ -46,13 +50,15 @@ def field_path(loc: Sequence[str | int]) -> str:
 
 
 def show_value(value: Any) -> str:
-    """A found value as JSON spells it, shortened when long.
+    """A found value as JSON spells it, shortened when long; a huge number by its size.
 
-    >>> show_value(30.0), show_value("T13")
-    ('30', '"T13"')
+    >>> show_value(30.0), show_value("T13"), show_value(10**399)
+    ('30', '"T13"', 'a 400-digit number')
     """
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < _EXACT_INT_LIMIT:
         value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _EXACT_INT_LIMIT:
+        return shown(value)
     text = json.dumps(value, ensure_ascii=False, default=str)
     if len(text) > _MAX_FOUND_CHARS:
         text = text[: _MAX_FOUND_CHARS - 3] + "..."
@@ -117,9 +123,18 @@ def _more(count: int) -> str:
     return f" ({count} more problem{'s' if count > 1 else ''} in this file)"
 
 
+def _json_invalid(error: ErrorDetails, source: str) -> InvalidCaseFile:
+    """The JSON reader's own refusal, in plain words: where, never its internal wording."""
+    at = _JSON_AT.search(error["msg"])
+    where = f" at line {at[1]}, column {at[2]}" if at else ""
+    return InvalidCaseFile(f"{source}: not valid JSON{where}", source=source)
+
+
 def from_validation_error(err: ValidationError, *, source: str) -> InvalidCaseFile:
     """One ``InvalidCaseFile`` for the first error, counting the rest."""
     errors = err.errors()
+    if errors[0]["type"] == "json_invalid":
+        return _json_invalid(errors[0], source)
     path, text = describe(errors[0])
     where = f"{path}: " if path else ""
     return InvalidCaseFile(

@@ -2,61 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from kypho.casefile.convert import case_from_model
+from kypho.casefile.decode import decode
 from kypho.casefile.messages import from_domain_error, from_validation_error
 from kypho.casefile.schema import CaseModel
 from kypho.domain import Case
 from kypho.errors import InvalidCaseFile, InvalidInput
 
-
-class _NotStrictJson(ValueError):
-    """JSON that Python's parser tolerates but the format does not."""
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    data = dict(pairs)
-    if len(data) < len(pairs):
-        keys = [key for key, _ in pairs]
-        repeated = next(key for i, key in enumerate(keys) if key in keys[:i])
-        raise _NotStrictJson(f"expected each key once per object, got {json.dumps(repeated)} twice")
-    return data
-
-
-def _no_constants(name: str) -> Any:
-    raise _NotStrictJson(f"expected a finite number, got {name}")
-
-
-def _decode(text: str, source: str) -> dict[str, Any]:
-    try:
-        data = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
-    except json.JSONDecodeError as err:
-        raise InvalidCaseFile(
-            f"{source}: not valid JSON at line {err.lineno}, column {err.colno}: {err.msg}",
-            source=source,
-        ) from None
-    except RecursionError:
-        raise InvalidCaseFile(
-            f"{source}: not valid JSON: nested too deeply", source=source
-        ) from None
-    except _NotStrictJson as err:
-        raise InvalidCaseFile(f"{source}: not valid JSON: {err}", source=source) from None
-    if not isinstance(data, dict):
-        raise InvalidCaseFile(
-            f"{source}: expected a JSON object {{...}} at the top level, "
-            f"got {type(data).__name__.replace('dict', 'object')}",
-            source=source,
-        )
-    return data
+# The default of kypho.config.Settings.max_case_file_bytes (KYPHO_MAX_CASE_FILE_BYTES);
+# entry points pass the setting. A test keeps the two equal.
+MAX_CASE_FILE_BYTES = 2_000_000
 
 
 def parse_case(text: str, *, source: str = "<string>") -> Case:
-    """The ``Case`` a JSON case file describes.
+    """The ``Case`` a JSON case file describes; the case keeps ``source`` for messages.
 
     Raises
     ------
@@ -64,27 +27,49 @@ def parse_case(text: str, *, source: str = "<string>") -> Case:
         One message naming ``source``, the field path, what was expected and what
         was found, and how many further problems there are.
     """
-    _decode(text, source)
+    decode(text, source)
     try:
         model = CaseModel.model_validate_json(text)
     except ValidationError as err:
         raise from_validation_error(err, source=source) from None
     try:
-        return case_from_model(model)
+        return case_from_model(model, source=source)
     except InvalidInput as err:
         raise from_domain_error(err, source=source) from err
 
 
-def load_case(path: Path) -> Case:
-    """Read and validate the case file at ``path`` (UTF-8, a byte-order mark allowed)."""
-    source = str(path)
+def _read_bytes(path: Path, source: str, max_bytes: int) -> bytes:
+    """At most ``max_bytes`` bytes of the file, refusing a larger one before reading it."""
+    too_big = f"{source}: expected a case file of at most {max_bytes} bytes"
+    limit = "; the limit is the setting KYPHO_MAX_CASE_FILE_BYTES"
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InvalidCaseFile(f"{too_big}, got {size} bytes{limit}", source=source)
+        with path.open("rb") as stream:
+            raw = stream.read(max_bytes + 1)  # the file may have grown since stat()
     except OSError as err:
         reason = err.strerror or type(err).__name__
         raise InvalidCaseFile(
             f"{source}: cannot read the case file: {reason}", source=source
         ) from None
+    if len(raw) > max_bytes:
+        raise InvalidCaseFile(f"{too_big}, got more{limit}", source=source)
+    return raw
+
+
+def load_case(path: Path, *, max_bytes: int = MAX_CASE_FILE_BYTES) -> Case:
+    """Read and validate the case file at ``path`` (UTF-8, a byte-order mark allowed).
+
+    Parameters
+    ----------
+    max_bytes
+        Largest file accepted, in bytes; a larger file is refused before it is read.
+    """
+    source = str(path)
+    raw = _read_bytes(path, source, max_bytes)
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise InvalidCaseFile(
             f"{source}: expected UTF-8 text, got byte 0x{err.object[err.start]:02x} "

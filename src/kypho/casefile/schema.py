@@ -14,7 +14,7 @@ from typing import Annotated, Any, Final, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from kypho.casefile.types import Bounded, IsoDate, LevelField
+from kypho.casefile.types import CASE_FILE_VERSION, Bounded, IsoDate, LevelField, SchemaVersion
 from kypho.domain import (
     Appearance,
     Etiology,
@@ -28,7 +28,7 @@ from kypho.domain import (
 from kypho.domain.patient import LB_PER_KG
 from kypho.domain.symptoms import NRS_MAX, ODI_MAX_PCT, RDQ_MAX
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = CASE_FILE_VERSION
 MAX_WEIGHT_KG = 400  # the domain's Patient bound
 
 Flag = bool | None
@@ -94,7 +94,19 @@ class RiskFactorsModel(_Record):
     secondary_osteoporosis: Flag = None
 
 
+def _patient_json_schema(schema: dict[str, Any]) -> None:
+    """Publish "a male patient is not pregnant" as a JSON Schema ``if``/``then`` rule."""
+    schema["allOf"] = [
+        {
+            "if": {"properties": {"sex": {"const": "male"}}, "required": ["sex"]},
+            "then": {"properties": {"pregnant": {"not": {"const": True}}}},
+        }
+    ]
+
+
 class PatientModel(_Record):
+    model_config = ConfigDict(json_schema_extra=_patient_json_schema)
+
     birth_date: IsoDate | None = None
     age_years: Annotated[int, Bounded(0, 130, whole=True)] | None = None
     sex: Sex | None = None
@@ -104,6 +116,16 @@ class PatientModel(_Record):
     on_anticoagulants: Flag = None
     asa_class: Annotated[int, Bounded(1, 6, whole=True)] | None = None
     risk_factors: RiskFactorsModel = Field(default_factory=RiskFactorsModel)
+
+    @model_validator(mode="after")
+    def _male_not_pregnant(self) -> Self:
+        if self.sex is Sex.MALE and self.pregnant is True:
+            raise PydanticCustomError(
+                "male_pregnant",
+                "expected false or left out when patient.sex is male",
+                {"at": "pregnant", "found": True},
+            )
+        return self
 
 
 class FractureModel(_Record):
@@ -294,7 +316,7 @@ class CaseModel(_Record):
 
     model_config = ConfigDict(title="kypho case file")
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: SchemaVersion = SCHEMA_VERSION
     case_id: Annotated[str, Field(min_length=1)]
     patient: PatientModel = Field(default_factory=PatientModel)
     fractures: list[FractureModel] | None = None

@@ -52,6 +52,25 @@ LevelField = Annotated[
 ]
 IsoDate = Annotated[date, BeforeValidator(_check_date)]
 
+CASE_FILE_VERSION = 1
+
+
+def _check_schema_version(value: Any) -> Any:
+    whole = isinstance(value, int | float) and not isinstance(value, bool)
+    if whole and value == CASE_FILE_VERSION:
+        return CASE_FILE_VERSION
+    raise PydanticCustomError(
+        "schema_version",
+        f"expected {CASE_FILE_VERSION}, the only case-file version this kypho reads",
+    )
+
+
+SchemaVersion = Annotated[
+    int,
+    BeforeValidator(_check_schema_version),
+    WithJsonSchema({"const": CASE_FILE_VERSION, "type": "integer"}),
+]
+
 
 @dataclass(frozen=True, slots=True)
 class Bounded:
@@ -80,7 +99,9 @@ class Bounded:
     def accepts(self, value: object) -> bool:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return False
-        if not math.isfinite(value) or (self.whole and value != int(value)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return False  # ints are never tested as floats: a 400-digit one overflows
+        if self.whole and value != int(value):
             return False
         above_lo = value > self.lo if self.lo_open else value >= self.lo
         return above_lo and (self.hi is None or value <= self.hi)

@@ -8,6 +8,31 @@ from collections.abc import Iterable
 from kypho.domain.levels import Level
 from kypho.errors import InvalidInput
 
+_SHOWN_DIGITS_MAX = 15  # a longer whole number is described by its length, not printed
+
+
+def shown(value: object) -> str:
+    """A found value for a message; a huge whole number by its size.
+
+    >>> shown(11), shown(10**400)
+    ('11', 'a 401-digit number')
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        size = abs(value)
+        if size >= 10**_SHOWN_DIGITS_MAX:
+            # digit count from the bit length: str() refuses ints over 4300 digits
+            digits = int(size.bit_length() * math.log10(2)) + 1
+            digits -= size < 10 ** (digits - 1)
+            return f"a {digits}-digit number"
+    return repr(value)
+
+
+def _not_a_number(value: object) -> bool:
+    """True unless ``value`` is an int or a float other than NaN (never an OverflowError)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
 
 def check_range(field: str, value: float | None, lo: float, hi: float, unit: str = "") -> None:
     """Raise ``InvalidInput`` unless ``value`` is None or within [lo, hi].
@@ -19,20 +44,19 @@ def check_range(field: str, value: float | None, lo: float, hi: float, unit: str
     """
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise InvalidInput(f"{field}: expected a number from {lo:g} to {hi:g}{unit}, got {value!r}")
-    if not lo <= value <= hi:
-        raise InvalidInput(f"{field}: expected a number from {lo:g} to {hi:g}{unit}, got {value!r}")
+    if _not_a_number(value) or not lo <= value <= hi:
+        raise InvalidInput(
+            f"{field}: expected a number from {lo:g} to {hi:g}{unit}, got {shown(value)}"
+        )
 
 
 def check_positive(field: str, value: float | None, unit: str = "") -> None:
     """Raise ``InvalidInput`` unless ``value`` is None or a finite number > 0."""
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidInput(f"{field}: expected a number > 0{unit}, got {value!r}")
-    if value <= 0:
-        raise InvalidInput(f"{field}: expected a number > 0{unit}, got {value!r}")
+    infinite = isinstance(value, float) and math.isinf(value)
+    if _not_a_number(value) or infinite or value <= 0:
+        raise InvalidInput(f"{field}: expected a number > 0{unit}, got {shown(value)}")
 
 
 def check_unique_levels(field: str, levels: Iterable[Level]) -> None:

@@ -6,7 +6,7 @@ means "not recorded" while ``()`` means "recorded: there are none".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from kypho.domain._checks import check_unique_levels
@@ -17,16 +17,29 @@ from kypho.domain.care import (
     PlannedProcedure,
     SuspicionSigns,
 )
+from kypho.domain.chronology import (
+    check_after_birth,
+    check_dates_in_range,
+    check_follow_up_after_procedure,
+    clinical_events,
+)
 from kypho.domain.fracture import Fracture
 from kypho.domain.imaging import ImagingStudy
 from kypho.domain.levels import Level
 from kypho.domain.patient import Patient
 from kypho.domain.symptoms import ConservativeTreatment, FunctionScore, PainAssessment
-from kypho.errors import InvalidInput
+from kypho.errors import InvalidCaseFile, InvalidInput
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Case:
+    """One patient's case.
+
+    ``source`` says where the case was read from (a case file's path), so that a
+    later check can name the file; it is not part of the case: it is not compared,
+    not shown in ``repr`` and not written to a case file.
+    """
+
     case_id: str
     patient: Patient = Patient()
     fractures: tuple[Fracture, ...] | None = None
@@ -39,11 +52,15 @@ class Case:
     suspicion_signs: SuspicionSigns = SuspicionSigns()
     procedure: PlannedProcedure = PlannedProcedure()
     follow_up: tuple[FollowUpVisit, ...] | None = None
+    source: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.case_id.strip():
             raise InvalidInput("case_id: expected a non-empty identifier, got an empty one")
         check_unique_levels("fractures", (f.level for f in self.fractures or ()))
+        check_dates_in_range(self)
+        check_after_birth(self)
+        check_follow_up_after_procedure(self)
 
     def fracture(self, level: Level) -> Fracture | None:
         return next((f for f in self.fractures or () if f.level == level), None)
@@ -56,27 +73,25 @@ class Case:
         return tuple(f.level for f in self.fractures or ())
 
     def dated_events(self) -> tuple[tuple[str, date], ...]:
-        """(field path, date) of every clinical event that must not lie in the future."""
-        events: list[tuple[str, date | None]] = []
-        events += [
-            (f"fractures[{i}].symptom_onset_date", f.symptom_onset_date)
-            for i, f in enumerate(self.fractures or ())
-        ]
-        events += [(f"imaging[{i}].date", s.study_date) for i, s in enumerate(self.imaging or ())]
-        events += [(f"pain[{i}].date", p.assessed_on) for i, p in enumerate(self.pain or ())]
-        events += [
-            (f"function[{i}].date", s.assessed_on) for i, s in enumerate(self.function or ())
-        ]
-        events += [
-            (f"conservative_care[{i}].start_date", t.start_date)
-            for i, t in enumerate(self.conservative_care or ())
-        ]
-        return tuple((path, day) for path, day in events if day is not None)
+        """(field path, date) of the birth date and every clinical event, follow-up
+        visits included: none of them may lie after the assessment date."""
+        born = self.patient.birth_date
+        birth = (("patient.birth_date", born),) if born is not None else ()
+        return birth + clinical_events(self)
 
     def check_not_after(self, on: date) -> None:
-        """Raise ``InvalidInput`` if any clinical event is dated after ``on``."""
+        """Raise if any dated event lies after ``on``, naming the field and the file.
+
+        Raises
+        ------
+        InvalidCaseFile
+            When the case came from a file (``source``): the message starts with it.
+        InvalidInput
+            Otherwise.
+        """
         for path, day in self.dated_events():
             if day > on:
-                raise InvalidInput(
-                    f"{path}: expected a date on or before the assessment date {on}, got {day}"
-                )
+                text = f"{path}: expected a date on or before the assessment date {on}, got {day}"
+                if self.source:
+                    raise InvalidCaseFile(f"{self.source}: {text}", field=path, source=self.source)
+                raise InvalidInput(text)

@@ -7,6 +7,7 @@ from datetime import date
 from enum import StrEnum
 
 from kypho.domain._checks import check_positive, check_range
+from kypho.errors import InvalidInput
 
 LB_PER_KG = 2.2046226218
 
@@ -53,6 +54,11 @@ class Patient:
         check_range("patient.weight_kg", self.weight_kg, 0, 400, " kg")
         check_range("patient.height_cm", self.height_cm, 30, 250, " cm")
         check_range("patient.asa_class", self.asa_class, 1, 6)
+        if self.sex is Sex.MALE and self.pregnant is True:
+            raise InvalidInput(
+                "patient.pregnant: expected false or left out when patient.sex is male, got true;"
+                " check both fields"
+            )
 
     def age_on(self, day: date) -> int | None:
         """Age in whole years on ``day``; from the birth date when known.
