@@ -8,6 +8,7 @@ import pytest
 
 from kypho.domain import (
     Case,
+    Etiology,
     Fracture,
     ImagingStudy,
     Level,
@@ -29,9 +30,17 @@ from kypho.rules.types import (
     Role,
     WindowConstraint,
 )
+from rules.builders import NO_CONTRAINDICATIONS
 
 ON = date(2026, 3, 2)
+ONSET = date(2026, 2, 1)
+IMAGING_DAY = date(2026, 2, 20)
+FRACTURE_FACTS: dict[str, object] = {
+    "etiology": Etiology.OSTEOPOROTIC,
+    "pain_attributed_to_fracture": True,
+}
 WINDOW = ProcedureWindow(
+    on=ON,
     earliest=date(2026, 3, 2),
     latest=date(2026, 3, 27),
     constraints=(
@@ -47,12 +56,16 @@ WINDOW = ProcedureWindow(
 
 
 def make_case(**patient: object) -> Case:
-    """A 78-year-old woman with acute T12 (measured heights) and L1 (reported loss) fractures."""
+    """A 78-year-old woman with acute T12 (measured heights) and L1 (reported loss) fractures.
+
+    Every contraindication is recorded absent; tests vary one fact at a time.
+    """
     defaults: dict[str, object] = {
         "age_years": 78,
         "sex": Sex.FEMALE,
         "weight_kg": 52.0,
         "on_anticoagulants": False,
+        "pregnant": False,
         "asa_class": 2,
         "risk_factors": RiskFactors(smoker=True, chronic_steroid_use=False),
     }
@@ -61,13 +74,13 @@ def make_case(**patient: object) -> Case:
         case_id="EX-001",
         patient=Patient(**defaults),  # type: ignore[arg-type]
         fractures=(
-            Fracture(level=Level.T12, symptom_onset_date=date(2026, 2, 1)),
-            Fracture(level=Level.L1, symptom_onset_date=date(2026, 2, 1)),
+            Fracture(level=Level.T12, symptom_onset_date=ONSET, **FRACTURE_FACTS),  # type: ignore[arg-type]
+            Fracture(level=Level.L1, symptom_onset_date=ONSET, **FRACTURE_FACTS),  # type: ignore[arg-type]
         ),
         imaging=(
             ImagingStudy(
                 modality=Modality.MRI,
-                study_date=date(2026, 2, 20),
+                study_date=IMAGING_DAY,
                 findings=(
                     LevelFinding(
                         level=Level.T12,
@@ -76,13 +89,17 @@ def make_case(**patient: object) -> Case:
                         middle_height_mm=18.0,
                         posterior_height_mm=24.0,
                         reference_height_mm=26.0,
+                        retropulsion=False,
                         source="kypho measure",
                     ),
-                    LevelFinding(level=Level.L1, marrow_edema=True, height_loss_pct=30.0),
+                    LevelFinding(
+                        level=Level.L1, marrow_edema=True, height_loss_pct=30.0, retropulsion=False
+                    ),
                 ),
             ),
         ),
         pain=(PainAssessment(score=8, assessed_on=date(2026, 2, 25), hospitalized=False),),
+        contraindications=NO_CONTRAINDICATIONS,
     )
 
 

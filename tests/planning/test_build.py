@@ -54,7 +54,7 @@ def test_checklist_for_a_date_inside_the_window(case, assessment) -> None:
     plan = build_plan(case, assessment, procedure_date=date(2026, 3, 10))
     status = {item.item.split(" (")[0]: item.status for item in plan.checklist}
     assert status["Imaging within 30 days of the procedure"] is CheckStatus.DONE  # 18 days
-    assert status["Coagulation review"] is CheckStatus.NOT_NEEDED
+    assert status["Coagulation review"] is CheckStatus.NOT_NEEDED  # both recorded absent
     assert status["Informed consent signed"] is CheckStatus.TO_DO
     assert status["Driver arranged"] is CheckStatus.TO_DO
     assert status["Fasting before sedation"] is CheckStatus.TO_DO
@@ -101,11 +101,18 @@ def test_override_is_recorded_and_plans_all_reviewed_levels(case, new_assessment
         new_assessment(Decision.NEEDS_REVIEW),
         procedure_date=date(2026, 3, 10),
         override_reason="  tumour board  ",
+        overridden_by=" Dr Ada Osei ",
     )
     assert not plan.refused
     assert plan.override_reason == "tumour board"
+    assert plan.overridden_by == "Dr Ada Osei"
     assert [lp.level for lp in plan.levels] == [Level.T12, Level.L1]
-    assert plan.warnings[0] == "planned against decision needs_review: override: tumour board"
+    assert plan.warnings[0] == (
+        "OVERRIDE by Dr Ada Osei: tumour board; without it the plan is refused for 3 reason(s):"
+    )
+    assert plan.warnings[1] == "overridden: decision under policy practice: needs_review"
+    assert plan.refusal_reasons[0] == "decision under policy practice: needs_review"
+    assert len(plan.refusal_reasons) == 3  # decision and the two levels' unmet criterion
 
 
 def test_three_levels_general_anesthesia_hospital_overnight(case, new_assessment) -> None:

@@ -1,4 +1,6 @@
-"""Compose a procedure plan from a case and its candidacy assessment (pure)."""
+"""Compose a procedure plan from a case and its candidacy assessment (pure).
+
+The safety screen runs first, whatever the policy; only a treatment policy can plan."""
 
 from __future__ import annotations
 
@@ -11,10 +13,20 @@ from kypho.planning.approach import choose_approach
 from kypho.planning.cement import estimate_cement
 from kypho.planning.checklist import build_checklist
 from kypho.planning.coding import billing_codes
+from kypho.planning.dates import CASE_FILE_DATE, check_procedure_date, window_warnings
 from kypho.planning.logistics import plan_logistics
+from kypho.planning.refusal import (
+    BLANK_OVERRIDE,
+    check_can_plan,
+    override_warnings,
+    plan_refusal_reasons,
+    screen_missing,
+    screen_warnings,
+)
 from kypho.planning.risk_factors import patient_risk_factors
-from kypho.planning.types import Anesthesia, LevelPlan, ProcedurePlan
-from kypho.rules.types import Assessment, CriterionResult, Decision, Outcome, Role
+from kypho.planning.safety import screen_case
+from kypho.planning.types import LevelPlan, ProcedurePlan, ScreenItem
+from kypho.rules.types import Assessment
 
 DISCLAIMER = (
     "kypho is decision support only: the treating physician makes every decision and "
@@ -32,55 +44,12 @@ def latest_finding(case: Case, level: Level) -> LevelFinding | None:
     return None
 
 
-def _blocking(c: CriterionResult) -> str | None:
-    where = f"{c.level}: " if c.level else ""
-    detail = f" (observed: {c.observed}; threshold: {c.threshold})"
-    if c.role is Role.REQUIRE and c.outcome is Outcome.NOT_MET:
-        return f"{where}not met: {c.text}{detail}"
-    if c.role is Role.REQUIRE and c.outcome is Outcome.UNKNOWN:
-        return f"{where}unknown: {c.text}{detail}"
-    if c.role in (Role.EXCLUDE, Role.REVIEW) and c.outcome is Outcome.MET:
-        kind = "contraindication" if c.role is Role.EXCLUDE else "needs review"
-        return f"{where}{kind}: {c.text}{detail}"
-    return None
-
-
-def refusal_reasons(assessment: Assessment) -> tuple[str, ...]:
-    """Why the case is not a candidate: blocking criteria, then missing facts."""
-    criteria = list(assessment.criteria)
-    for la in assessment.levels:
-        criteria += la.criteria
-    reasons = [f"decision under policy {assessment.policy_id}: {assessment.decision}"]
-    reasons += [r for r in map(_blocking, criteria) if r is not None]
-    reasons += [
-        f"missing: {m.fact}" + (f" at {m.level}" if m.level else "") + f" (from {m.document})"
-        for m in assessment.missing
-    ]
-    return tuple(reasons)
-
-
 def levels_to_treat(case: Case, assessment: Assessment) -> tuple[Level, ...]:
     """Candidate levels; with an override, every level the engine reviewed."""
     if assessment.candidate_levels:
         return assessment.candidate_levels
     reviewed = tuple(la.level for la in assessment.levels)
     return reviewed or case.levels_under_review
-
-
-def window_warnings(assessment: Assessment, procedure_date: date | None) -> list[str]:
-    """Warnings about the procedure date against the engine's window."""
-    window = assessment.procedure_window
-    if window is None:
-        return ["the candidacy engine gave no procedure window; check timing criteria by hand"]
-    if window.empty:
-        return [f"the procedure window is empty ({window.earliest} > {window.latest})"]
-    if procedure_date is not None and not window.contains(procedure_date):
-        return [
-            f"procedure date {procedure_date} is outside the window "
-            f"{window.earliest or 'open'} to {window.latest or 'open'}; "
-            + "; ".join(f"{c.text}: {c.redo_after}" for c in window.constraints)
-        ]
-    return []
 
 
 def _level_plans(case: Case, levels: tuple[Level, ...]) -> tuple[tuple[LevelPlan, ...], list[str]]:
@@ -98,45 +67,103 @@ def _level_plans(case: Case, levels: tuple[Level, ...]) -> tuple[tuple[LevelPlan
     return tuple(plans), missing
 
 
+def _procedure_day(
+    case: Case, procedure_date: date | None, date_option: str
+) -> tuple[date | None, str]:
+    if procedure_date is not None:
+        return procedure_date, date_option
+    return case.procedure.procedure_date, CASE_FILE_DATE
+
+
+def _override(
+    reasons: tuple[str, ...], override_reason: str | None, overridden_by: str | None
+) -> tuple[str | None, str | None, list[str]]:
+    """(override, who, warnings): the override when given with a reason, and what it keeps."""
+    override = (override_reason or "").strip() or None
+    who = (overridden_by or "").strip() or None
+    if not reasons or override is None:
+        return override, who, []
+    return override, who, override_warnings(reasons, override=override, overridden_by=who)
+
+
 def build_plan(
     case: Case,
     assessment: Assessment,
     *,
     procedure_date: date | None = None,
     override_reason: str | None = None,
+    overridden_by: str | None = None,
+    date_option: str = "--procedure-date",
+    policy_option: str = "--policy",
 ) -> ProcedurePlan:
-    """The clinician's procedure plan, or a refusal with reasons.
+    """The clinician's procedure plan, or a refusal with every reason (a value, not an error).
 
     Parameters
     ----------
     procedure_date
         The planned date; defaults to ``case.procedure.procedure_date``.
     override_reason
-        The clinician's reason to plan a case that is not a candidate; recorded.
+        The physician's reason to plan despite the refusal reasons; recorded, and the
+        reasons are restated under it. A blank reason overrides nothing.
+    overridden_by
+        The physician who overrides; recorded.
+    date_option, policy_option
+        How the caller names the procedure date and the policy in messages (a CLI
+        option, a form field).
+
+    Raises
+    ------
+    InvalidInput
+        The policy is a triage policy (names ``policy_option``), or the procedure date falls
+        before a fracture's onset, the latest imaging relied on, or ``assessment.on``.
     """
-    day = procedure_date or case.procedure.procedure_date
-    override = (override_reason or "").strip() or None
-    refused = assessment.decision is not Decision.CANDIDATE and override is None
-    reasons = refusal_reasons(assessment) if assessment.decision is not Decision.CANDIDATE else ()
-    levels = () if refused else levels_to_treat(case, assessment)
-    level_plans, missing = _level_plans(case, levels)
-    logistics = plan_logistics(case, max(1, len(levels)))
-    warnings = list(assessment.warnings) + window_warnings(assessment, day)
+    check_can_plan(assessment, option=policy_option)
+    proposed = levels_to_treat(case, assessment)
+    day, option = _procedure_day(case, procedure_date, date_option)
+    if day is not None:
+        check_procedure_date(case, proposed, day, on=assessment.on, option=option)
+    screen = screen_case(case, proposed, on=day or assessment.on)
+    reasons = plan_refusal_reasons(assessment, screen)
+    override, who, head = _override(reasons, override_reason, overridden_by)
+    refused = bool(reasons) and override is None
+    if refused and override_reason is not None:
+        reasons += (BLANK_OVERRIDE,)
+    return _compose(case, assessment, screen=screen, proposed=proposed, day=day, refused=refused,
+                    reasons=reasons, override=override, who=who, head=head)  # fmt: skip
+
+
+def _compose(
+    case: Case,
+    assessment: Assessment,
+    *,
+    screen: tuple[ScreenItem, ...],
+    proposed: tuple[Level, ...],
+    day: date | None,
+    refused: bool,
+    reasons: tuple[str, ...],
+    override: str | None,
+    who: str | None,
+    head: list[str],
+) -> ProcedurePlan:
+    # A refused plan treats no level; its logistics are those of the proposed levels.
+    level_plans, missing = _level_plans(case, () if refused else proposed)
+    logistics = plan_logistics(case, max(1, len(proposed)))
+    warnings = head + screen_warnings(screen) + list(assessment.warnings)
+    warnings += window_warnings(assessment.procedure_window, day, on=assessment.on)
     warnings += [lp.billing_reason.text for lp in level_plans if lp.billing_code is None]
-    if override is not None and assessment.decision is not Decision.CANDIDATE:
-        warnings.insert(0, f"planned against decision {assessment.decision}: override: {override}")
+    missing += screen_missing(screen)
     if day is None:
         missing.append("procedure date (imaging age check, recovery dates)")
     return ProcedurePlan(
         case_id=case.case_id, policy_id=assessment.policy_id, decision=assessment.decision,
         assessed_on=assessment.on, refused=refused, refusal_reasons=reasons,
-        override_reason=override, levels=level_plans,
+        override_reason=override, overridden_by=who, safety=screen, levels=level_plans,
         duration_low_min=logistics.duration_low_min, duration_high_min=logistics.duration_high_min,
         duration_reason=logistics.duration_reason, anesthesia=logistics.anesthesia,
-        setting=logistics.setting, overnight_stay=logistics.overnight_stay, procedure_date=day,
+        setting=logistics.setting, overnight_stay=logistics.overnight_stay,
+        observation=logistics.observation, procedure_date=day,
         window=assessment.procedure_window,
-        checklist=build_checklist(case, procedure_date=day,
-                                  anesthesia=Anesthesia(logistics.anesthesia.value)),
+        checklist=build_checklist(case, procedure_date=day, anesthesia=logistics.anesthesia.value),
         risk_factors=patient_risk_factors(case, on=day or assessment.on),
         warnings=tuple(warnings), missing=tuple(missing) + logistics.missing,
         disclaimer=DISCLAIMER,

@@ -6,6 +6,7 @@ from datetime import date
 
 from kypho.domain.case import Case
 from kypho.planning.sources import (
+    L34106,
     SEED_ALLIANCE,
     SEED_BKP,
     SEED_BLUE,
@@ -49,26 +50,28 @@ def imaging_item(case: Case, procedure_date: date | None) -> ChecklistItem:
 
 
 def coagulation_item(case: Case) -> ChecklistItem:
-    """A coagulation review when the patient is on anticoagulants (or it is not known)."""
-    cites = (ref("4.1", URL_IFU_XPANDER_II), seed(SEED_BLUE, "bleeding"))
-    name = "Coagulation review (anticoagulants)"
-    on_drugs = case.patient.on_anticoagulants
-    if on_drugs is None:
-        return ChecklistItem(
-            item=name,
-            status=CheckStatus.NOT_RECORDED,
-            detail="anticoagulant use not recorded: ask",
-            citations=cites,
-        )
-    if on_drugs:
-        return ChecklistItem(
-            item=name,
-            status=CheckStatus.NEEDS_ATTENTION,
-            detail="on anticoagulants: plan when to stop and check clotting",
-            citations=cites,
-        )
-    return ChecklistItem(item=name, status=CheckStatus.NOT_NEEDED,
-                         detail="not on anticoagulants", citations=cites)  # fmt: skip
+    """A coagulation review: needed for coagulopathy or anticoagulants; "not needed" only
+    when both are recorded absent, "not recorded" while either is unknown."""
+    cites = (ref("1.3", L34106), ref("4.1", URL_IFU_XPANDER_II), seed(SEED_BLUE, "bleeding"))
+    name = "Coagulation review (coagulopathy, anticoagulants)"
+    facts = {
+        "uncorrected coagulopathy": case.contraindications.uncorrected_coagulopathy,
+        "on anticoagulants": case.patient.on_anticoagulants,
+    }
+    present = [what for what, value in facts.items() if value]
+    unknown = [what for what, value in facts.items() if value is None]
+    if present:
+        detail = "; ".join(present) + ": plan when to stop anticoagulants and check clotting"
+        if unknown:
+            detail += "; not recorded: " + ", ".join(unknown)
+        return ChecklistItem(item=name, status=CheckStatus.NEEDS_ATTENTION, detail=detail,
+                             citations=cites)  # fmt: skip
+    if unknown:
+        return ChecklistItem(item=name, status=CheckStatus.NOT_RECORDED,
+                             detail="not recorded: " + ", ".join(unknown) + ": ask",
+                             citations=cites)  # fmt: skip
+    detail = "no coagulopathy, not on anticoagulants"
+    return ChecklistItem(item=name, status=CheckStatus.NOT_NEEDED, detail=detail, citations=cites)
 
 
 def build_checklist(

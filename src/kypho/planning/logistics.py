@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from kypho.domain.case import Case
+from kypho.planning.observation import plan_observation
 from kypho.planning.sources import (
     SEED_ALLIANCE,
     SEED_BKP,
@@ -20,7 +21,7 @@ from kypho.planning.sources import (
     ref,
     seed,
 )
-from kypho.planning.types import Anesthesia, Choice, Reason, Setting
+from kypho.planning.types import Anesthesia, Choice, Observation, OvernightStay, Reason, Setting
 
 DURATION_LOW_MIN_PER_LEVEL = 30  # seed 002_22fbc0fc46b5b412.txt: about 30 minutes per level
 DURATION_HIGH_MIN_PER_LEVEL = 60  # seeds 000, 003, 004: about one hour per fracture
@@ -36,9 +37,10 @@ class Logistics:
     duration_low_min: int
     duration_high_min: int
     duration_reason: Reason
-    anesthesia: Choice
-    setting: Choice
-    overnight_stay: Choice
+    anesthesia: Choice[Anesthesia]
+    setting: Choice[Setting]
+    overnight_stay: Choice[OvernightStay]
+    observation: Observation
     missing: tuple[str, ...]
 
 
@@ -72,7 +74,7 @@ def duration(n_levels: int) -> tuple[int, int, Reason]:
     return n_levels * DURATION_LOW_MIN_PER_LEVEL, n_levels * DURATION_HIGH_MIN_PER_LEVEL, reason
 
 
-def choose_anesthesia(case: Case, n_levels: int) -> Choice:
+def choose_anesthesia(case: Case, n_levels: int) -> Choice[Anesthesia]:
     """Local anesthesia with sedation unless several levels call for general anesthesia."""
     base = (
         seed(SEED_PCI, "local anesthesia and mild sedation"),
@@ -113,7 +115,9 @@ def _heavier_care(case: Case, n_levels: int, anesthesia: Anesthesia) -> list[str
     return why
 
 
-def choose_setting(case: Case, n_levels: int, anesthesia: Anesthesia) -> tuple[Choice, Choice]:
+def choose_setting(
+    case: Case, n_levels: int, anesthesia: Anesthesia
+) -> tuple[Choice[Setting], Choice[OvernightStay]]:
     """Setting (office suite, outpatient department, hospital) and overnight stay."""
     cites = (
         seed(SEED_PCI, "office fluoroscopy suite or hospital outpatient suite"),
@@ -123,6 +127,7 @@ def choose_setting(case: Case, n_levels: int, anesthesia: Anesthesia) -> tuple[C
         convention("which factors move the setting up"),
     )
     hospitalized = is_hospitalized(case)
+    setting: Choice[Setting]
     heavier = _heavier_care(case, n_levels, anesthesia)
     overnight_why = [w for w in heavier if w != "on anticoagulants"]
     if hospitalized:
@@ -138,19 +143,19 @@ def choose_setting(case: Case, n_levels: int, anesthesia: Anesthesia) -> tuple[C
         setting = Choice(value=Setting.OFFICE_SUITE, reasons=(Reason(text=text, citations=cites),))
     if overnight_why:
         text = "Overnight stay expected: " + ", ".join(overnight_why) + "."
-        overnight = Choice(value="expected", reasons=(Reason(text=text, citations=cites),))
-    else:
-        text = "Same-day discharge expected after observation (seed: 15-30 minutes)."
-        cites_home = (seed(SEED_ALLIANCE, "observe 15-30 minutes"), *cites)
-        overnight = Choice(value="not expected", reasons=(Reason(text=text, citations=cites_home),))
-    return setting, overnight
+        return setting, Choice(value=OvernightStay.EXPECTED,
+                               reasons=(Reason(text=text, citations=cites),))  # fmt: skip
+    text = "Same-day discharge expected after observation (see the observation time)."
+    cites_home = (seed(SEED_ALLIANCE, "observe 15-30 minutes"), *cites)
+    reason = Reason(text=text, citations=cites_home)
+    return setting, Choice(value=OvernightStay.NOT_EXPECTED, reasons=(reason,))
 
 
 def plan_logistics(case: Case, n_levels: int) -> Logistics:
     """Duration, anesthesia, setting and overnight stay for ``n_levels`` levels."""
     low_min, high_min, why = duration(n_levels)
     anesthesia = choose_anesthesia(case, n_levels)
-    setting, overnight = choose_setting(case, n_levels, Anesthesia(anesthesia.value))
+    setting, overnight = choose_setting(case, n_levels, anesthesia.value)
     missing = []
     if case.patient.asa_class is None:
         missing.append("patient.asa_class (anesthesia, setting, overnight stay)")
@@ -163,5 +168,11 @@ def plan_logistics(case: Case, n_levels: int) -> Logistics:
         anesthesia=anesthesia,
         setting=setting,
         overnight_stay=overnight,
+        observation=plan_observation(
+            anesthesia=anesthesia.value,
+            setting=setting.value,
+            overnight=overnight.value,
+            hospitalized=is_hospitalized(case) is True,
+        ),
         missing=tuple(missing),
     )

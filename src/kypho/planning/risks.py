@@ -21,6 +21,7 @@ from kypho.planning.sources import (
     URL_LEAK_DIRECT,
     URL_LEAK_META,
     URL_PAPANASTASSIOU,
+    URL_VERTOS_II_FRACTURES,
     ref,
     seed,
 )
@@ -68,10 +69,13 @@ RISKS: tuple[Risk, ...] = (
                "100 people. It seldom causes symptoms.",
          citations=(ref("5.1", URL_EMBOLISM), ref("5.1", URL_KAVIAR), seed(SEED_PCI, "embolism"))),
     Risk(name="New (adjacent) vertebral fractures",
-         rate="11 % after kyphoplasty vs 22 % with non-surgical care (meta-analysis)",
-         plain="Weak bones can break again. About 11 in 100 people have a new spine break "
-               "later, and 22 in 100 without the procedure.",
-         citations=(ref("5.1", URL_PAPANASTASSIOU), ref("5.1", URL_KAVIAR))),
+         rate="not shown to change: KAVIAR 54/110 (kyphoplasty) vs 64/111 (vertebroplasty) at "
+              "24 months; VERTOS II 15/91 (vertebroplasty) vs 21/85 (conservative care), both "
+              "not significant; a meta-analysis reports 11 % vs 22 %",
+         plain="Weak bones can break again. The trials did not show that the procedure "
+               "prevents new spine breaks.",
+         citations=(ref("5.1", URL_KAVIAR), ref("5.1", URL_VERTOS_II_FRACTURES),
+                    ref("5.1", URL_PAPANASTASSIOU))),
     Risk(name="Bleeding (hematoma)",
          rate="3 subcutaneous hematomas among 372 patients (one cohort)",
          plain="Bleeding or a bruise under the skin can happen. One study saw 3 in 372 people.",
@@ -90,12 +94,6 @@ RISKS: tuple[Risk, ...] = (
                     seed(SEED_PCI, "heart attack, cardiac arrest, stroke, embolism"),
                     ref("5.1", URL_COHORT_372))),
 )  # fmt: skip
-
-OVERALL_COMPLICATION_RATE = Option(
-    name="Overall complication rate",
-    plain="Studies report a low rate of problems overall: less than 1 in 100.",
-    citations=(seed(SEED_BKP, "low complication rate (less than 1 percent)"),),
-)
 
 BENEFITS: tuple[Option, ...] = (
     Option(name="Correction of vertebral body deformity", plain="It can help fix the shape "

@@ -46,6 +46,7 @@ URL_IFU_XPANDER = "https://manualmachine.com/medtronic/k09a/26721615-instruction
 URL_IFU_XPANDER_II = "https://manualmachine.com/medtronic/kx103/26721670-instructions-for-use"
 URL_CPT = "https://radiologybillingcoding.com/2017/02/cpt-22510-22514-vertibroplasty-and.html"
 URL_KAVIAR = "https://www.ajnr.org/content/35/12/2227"
+URL_VERTOS_II_FRACTURES = "https://www.ajnr.org/content/31/8/1447.full.txt"
 URL_BKP_ABOUT = "http://balloonkyphoplasty.com/about-the-balloon-kyphoplasty-procedure.html"
 URL_AAPC = (
     "https://aapc.com/codes/coding-newsletters/my-radiology-coding-alert/"
@@ -75,3 +76,13 @@ URL_CIRSE = (
     "https://genhealth.ai/policy/cms/"
     "ac597a47-percutaneous-vertebral-augmentation-pva-for-vertebral-compression-fracture-vcf"
 )
+URL_A56572 = (
+    "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId=56572&ver=15"
+)
+URL_A58534 = (
+    "https://www.cms.gov/medicare-coverage-database/details/article-details.aspx?"
+    "articleId=58534&ver=3&LCDId=34228&bc=AAAAAAAAIAAAAAAA&"
+)
+URL_ACR_UPDATE = "https://scholars.uab.edu/display/pub2282779"
+URL_AFTERSPINE = "https://afterspinesurgery.myshopify.com/pages/kyphoplasty"
+URL_DAY_SURGERY = "https://tomesphere.com/paper/PMC12549701"
