@@ -1,52 +1,61 @@
-"""A real plan and pathway for document tests; textstat's FK grade that works offline."""
+"""Real plans and pathways for document tests (the bundled examples); textstat's FK grade.
+
+EX-01 is a one-level candidate treated in the office under local anaesthesia with
+sedation; EX-07 has four levels (a relative contraindication, so ``needs_review`` under
+the practice policy), planned by a physician's override with general anaesthesia and
+an overnight stay.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
-from kypho.domain import (
-    Case,
-    Fracture,
-    ImagingStudy,
-    Level,
-    LevelFinding,
-    Modality,
-    Patient,
-    RiskFactors,
-    Sex,
-)
-from kypho.pathway import RecoveryPathway, recovery_pathway
+from kypho.casefile import load_case
+from kypho.pathway import RecoveryPathway
+from kypho.pathway.schedule import pathway_for_plan
 from kypho.planning import ProcedurePlan, build_plan
-from kypho.rules.types import Assessment, Decision, LevelAssessment, ProcedureWindow
+from kypho.rules import assess, load_policy
 
-PROCEDURE_END = datetime(2026, 3, 10, 10, 15)
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "cases"
+ASSESSED_ON = date(2026, 11, 21)
+PROCEDURE_DAY = date(2026, 11, 26)  # a Thursday
+PROCEDURE_END = datetime(2026, 11, 26, 10, 15)
+OVERRIDE_07 = "four acute levels in one session, agreed at the spine MDT"
+
+
+def example_plan(stem: str, *, override: str | None = None) -> ProcedurePlan:
+    case = load_case(EXAMPLES / f"{stem}.json")
+    assessment = assess(case, load_policy("practice"), on=ASSESSED_ON)
+    return build_plan(
+        case,
+        assessment,
+        procedure_date=PROCEDURE_DAY,
+        override_reason=override,
+        overridden_by=None if override is None else "Dr A. Example",
+    )
 
 
 @pytest.fixture
 def plan() -> ProcedurePlan:
-    case = Case(
-        case_id="EX-DOC-7",
-        patient=Patient(age_years=81, sex=Sex.FEMALE, weight_kg=50.0, on_anticoagulants=False,
-                        asa_class=2, risk_factors=RiskFactors(smoker=True)),
-        fractures=(Fracture(level=Level.L1),),
-        imaging=(ImagingStudy(modality=Modality.MRI, study_date=date(2026, 3, 1),
-                              findings=(LevelFinding(level=Level.L1, height_loss_pct=30.0),)),),
-    )  # fmt: skip
-    assessment = Assessment(
-        policy_id="practice", policy_title="Practice", policy_version="1", on=date(2026, 3, 2),
-        decision=Decision.CANDIDATE, criteria=(), missing=(),
-        levels=(LevelAssessment(level=Level.L1, decision=Decision.CANDIDATE, criteria=()),),
-        procedure_window=ProcedureWindow(earliest=date(2026, 3, 2), latest=date(2026, 3, 31),
-                                         constraints=()),
-    )  # fmt: skip
-    return build_plan(case, assessment, procedure_date=date(2026, 3, 10))
+    return example_plan("01-acute-l1-worsening-candidate")
 
 
 @pytest.fixture
-def pathway() -> RecoveryPathway:
-    return recovery_pathway(PROCEDURE_END)
+def plan07() -> ProcedurePlan:
+    return example_plan("07-four-levels-one-session", override=OVERRIDE_07)
+
+
+@pytest.fixture
+def pathway(plan: ProcedurePlan) -> RecoveryPathway:
+    return pathway_for_plan(plan, procedure_end=PROCEDURE_END)
+
+
+@pytest.fixture
+def pathway07(plan07: ProcedurePlan) -> RecoveryPathway:
+    return pathway_for_plan(plan07, procedure_end=PROCEDURE_END)
 
 
 @pytest.fixture

@@ -12,9 +12,11 @@ from kypho.documents.clinician import (
 from kypho.documents.consent import consent_document
 from kypho.documents.discharge import discharge_document
 from kypho.documents.render import render_html, render_pdf
-from kypho.documents.types import PatientDocument, Section, to_latin1
+from kypho.documents.types import ClinicContact, PatientDocument, Section, to_latin1
+from kypho.documents.write import write_documents
 
 __all__ = [
+    "ClinicContact",
     "PatientDocument",
     "Section",
     "as_markdown",
@@ -29,4 +31,5 @@ __all__ = [
     "render_pdf",
     "to_json",
     "to_latin1",
+    "write_documents",
 ]

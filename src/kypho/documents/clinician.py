@@ -8,9 +8,10 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from kypho.documents.words import cite, humanize, word
 from kypho.pathway.outcomes import OutcomeReport
 from kypho.planning.risks import ALTERNATIVES, BENEFITS, RISKS
-from kypho.planning.types import ProcedurePlan, Reason
+from kypho.planning.types import FactorStatus, ProcedurePlan, Reason, ScreenItem
 from kypho.rules.types import Citation
 
 OUTCOMES_DISCLAIMER = (
@@ -22,7 +23,7 @@ Sections = list[tuple[str, list[str]]]
 
 
 def _cites(citations: tuple[Citation, ...]) -> str:
-    return " [" + "; ".join(str(c) for c in citations) + "]"
+    return " [" + "; ".join(cite(c) for c in citations) + "]" if citations else ""
 
 
 def _why(reason: Reason) -> str:
@@ -49,67 +50,113 @@ def _window_line(plan: ProcedurePlan) -> str:
     w = plan.window
     if w is None:
         return "window: not given by the candidacy engine"
-    text = f"window: {w.earliest or 'open'} to {w.latest or 'open'}"
+    if w.empty:
+        text = "window: none (the criteria's dates do not overlap)"
+    else:
+        text = f"window: {w.earliest or 'open'} to {w.latest or 'open'}"
     return text + "".join(
         f"; {c.text} ({c.earliest or '-'}..{c.latest or '-'})" for c in w.constraints
     )
 
 
-def plan_sections(plan: ProcedurePlan) -> Sections:
-    """The plan as (heading, lines) pairs, shared by text and markdown."""
-    head = [f"case {plan.case_id}; policy {plan.policy_id}; decision {plan.decision} "
+def screen_lines(screen: tuple[ScreenItem, ...]) -> list[str]:
+    """Present items first, then the ones not recorded, then every absent one on one line."""
+
+    def line(item: ScreenItem, label: str, detail: str) -> str:
+        klass = word(item.contraindication_class)
+        return f"{label} ({klass}): {item.name} ({detail}){_cites(item.citations)}"
+
+    lines = [line(i, "PRESENT", i.detail) for i in screen if i.status is FactorStatus.PRESENT]
+    lines += [line(i, "not recorded", f"record it in {i.field}")
+              for i in screen if i.status is FactorStatus.NOT_RECORDED]  # fmt: skip
+    absent = [i.name for i in screen if i.status is FactorStatus.ABSENT]
+    if absent:
+        lines.append("absent: " + "; ".join(absent))
+    return lines or ["no contraindication was screened"]
+
+
+def _top_sections(plan: ProcedurePlan) -> Sections:
+    """Decision, refusal reasons, the override (who, why) and warnings: the plan's top."""
+    head = [f"case {plan.case_id}; policy {plan.policy_id}; decision {word(plan.decision)} "
             f"(assessed {plan.assessed_on})"]  # fmt: skip
-    if plan.override_reason:
-        head.append(f"OVERRIDE: {plan.override_reason}")
-    if plan.refused:
-        return [("Plan refused", head + list(plan.refusal_reasons)), ("Note", [plan.disclaimer])]
-    sections: Sections = [("Procedure plan", head), ("Levels", _level_lines(plan))]
-    sections.append(("Logistics", [
+    sections: Sections = [("Plan refused" if plan.refused else "Procedure plan", head)]
+    if plan.refusal_reasons:
+        heading = "Refusal reasons" if plan.override_reason is None else (
+            "Refusal reasons (overridden)")  # fmt: skip
+        sections.append((heading, [humanize(r) for r in plan.refusal_reasons]))
+    if plan.override_reason is not None:
+        who = plan.overridden_by or "physician not recorded"
+        sections.append(("Override", [
+            f"overridden by: {who}", f"reason: {plan.override_reason}",
+            *(f"planned despite: {humanize(r)}" for r in plan.refusal_reasons),
+        ]))  # fmt: skip
+    sections.append(("Warnings", [humanize(w) for w in plan.warnings] or ["none"]))
+    if plan.safety:
+        sections.append(("Safety screen", screen_lines(plan.safety)))
+    return sections
+
+
+def _logistics_lines(plan: ProcedurePlan) -> list[str]:
+    obs = plan.observation
+    return [
         f"duration: {plan.duration_low_min}-{plan.duration_high_min} min. "
         + _why(plan.duration_reason),
-        *(f"anesthesia: {plan.anesthesia.value}. {_why(r)}" for r in plan.anesthesia.reasons),
-        *(f"setting: {plan.setting.value}. {_why(r)}" for r in plan.setting.reasons),
-        *(f"overnight stay: {plan.overnight_stay.value}. {_why(r)}"
+        *(f"anaesthesia: {word(plan.anesthesia.value)}. {_why(r)}"
+          for r in plan.anesthesia.reasons),
+        *(f"setting: {word(plan.setting.value)}. {_why(r)}" for r in plan.setting.reasons),
+        *(f"overnight stay: {word(plan.overnight_stay.value)}. {_why(r)}"
           for r in plan.overnight_stay.reasons),
+        f"observation: {obs.low_min}-{obs.high_min} min, then {word(obs.discharge)}. "
+        + _why(obs.reason),
         f"procedure date: {plan.procedure_date or 'not set'}; {_window_line(plan)}",
+    ]  # fmt: skip
+
+
+def plan_sections(plan: ProcedurePlan) -> Sections:
+    """The plan as (heading, lines) pairs, shared by text and markdown.
+
+    Refusal reasons, the override, warnings and the safety screen come first.
+    """
+    sections = _top_sections(plan)
+    if plan.refused:
+        sections.append(("Missing facts", list(plan.missing) or ["none"]))
+        sections.append(("Note", [plan.disclaimer]))
+        return sections
+    sections.append(("Levels", _level_lines(plan)))
+    sections.append(("Logistics", _logistics_lines(plan)))
+    sections.append(("Pre-procedure checklist", [
+        f"[{word(i.status)}] {i.item}: {i.detail}{_cites(i.citations)}" for i in plan.checklist
     ]))  # fmt: skip
-    sections.append(
-        (
-            "Pre-procedure checklist",
-            [f"[{i.status}] {i.item}: {i.detail}{_cites(i.citations)}" for i in plan.checklist],
-        )
-    )
-    sections.append(
-        (
-            "Patient risk factors",
-            [f"{f.name}: {f.status} ({f.detail}){_cites(f.citations)}" for f in plan.risk_factors],
-        )
-    )
+    sections.append(("Patient risk factors", [
+        f"{f.name}: {word(f.status)} ({f.detail}){_cites(f.citations)}" for f in plan.risk_factors
+    ]))  # fmt: skip
     sections.append(("Risks", [f"{r.name}: {r.rate_text}{_cites(r.citations)}" for r in RISKS]))
-    sections.append(
-        (
-            "Benefits and alternatives",
-            [
-                *(f"benefit: {b.name}{_cites(b.citations)}" for b in BENEFITS),
-                *(f"alternative: {a.name}: {a.plain}{_cites(a.citations)}" for a in ALTERNATIVES),
-            ],
-        )
-    )
-    sections.append(("Warnings", list(plan.warnings) or ["none"]))
+    sections.append(("Benefits and alternatives", [
+        *(f"benefit: {b.name}{_cites(b.citations)}" for b in BENEFITS),
+        *(f"alternative: {a.name}: {a.plain}{_cites(a.citations)}" for a in ALTERNATIVES),
+    ]))  # fmt: skip
     sections.append(("Missing facts", list(plan.missing) or ["none"]))
     sections.append(("Note", [plan.disclaimer]))
-    return sections  # fmt: skip
+    return sections
 
 
 def as_text(sections: Sections) -> str:
     return "\n\n".join(f"{h.upper()}\n" + "\n".join(lines) for h, lines in sections) + "\n"
 
 
-def as_markdown(sections: Sections) -> str:
+def as_markdown(sections: Sections, *, title: str | None = None) -> str:
+    """Markdown with one level-1 heading (``title``, else the first section's) and h2s after it."""
+
     def item(line: str) -> str:
         return f"  - {line.strip()}" if line.startswith("  ") else f"- {line}"
 
-    return "\n\n".join(f"## {h}\n\n" + "\n".join(map(item, lines)) for h, lines in sections) + "\n"
+    def block(level: str, heading: str, lines: list[str]) -> str:
+        return f"{level} {heading}\n\n" + "\n".join(map(item, lines))
+
+    blocks = [f"# {title}"] if title is not None else []
+    for index, (heading, lines) in enumerate(sections):
+        blocks.append(block("#" if title is None and index == 0 else "##", heading, lines))
+    return "\n\n".join(blocks) + "\n"
 
 
 def _json_default(value: object) -> object:
@@ -127,26 +174,39 @@ def to_json(value: Any, **extra: object) -> str:
     return json.dumps(data, indent=2, default=_json_default) + "\n"
 
 
+TOP_KEYS = ("case_id", "policy_id", "decision", "refused", "refusal_reasons", "override_reason",
+            "overridden_by", "warnings", "safety")  # fmt: skip
+
+
 def plan_json(plan: ProcedurePlan) -> str:
-    risks = [dict(dataclasses.asdict(r), rate_text=r.rate_text) for r in RISKS]
-    return to_json(plan, risks=risks, benefits=[dataclasses.asdict(b) for b in BENEFITS],
-                   alternatives=[dataclasses.asdict(a) for a in ALTERNATIVES])  # fmt: skip
+    """The plan as JSON: decision, refusal reasons, override, warnings and screen first."""
+    data = dataclasses.asdict(plan)
+    ordered = {k: data.pop(k) for k in TOP_KEYS if k in data}
+    ordered.update(data)
+    ordered["risks"] = [dict(dataclasses.asdict(r), rate_text=r.rate_text) for r in RISKS]
+    ordered["benefits"] = [dataclasses.asdict(b) for b in BENEFITS]
+    ordered["alternatives"] = [dataclasses.asdict(a) for a in ALTERNATIVES]
+    return json.dumps(ordered, indent=2, default=_json_default) + "\n"
 
 
 def outcome_sections(report: OutcomeReport) -> Sections:
-    base = [
-        f"{b.measure}: {'not recorded' if b.points is None else f'{b.points:g}'}"
-        + (f" on {b.assessed_on}" if b.assessed_on else "")
-        for b in report.baseline
+    """Alerts first, then the named baseline, then each visit at its trial time point."""
+    alerts = [a.text for a in report.alerts] or ["none"]
+    base = [f"{b.measure}: {b.note}" for b in report.baseline]
+    sections: Sections = [
+        ("Alerts", alerts),
+        ("Baseline", [f"procedure date {report.procedure_date}", *base]),
     ]
-    sections: Sections = [("Baseline", [f"procedure date {report.procedure_date}", *base])]
     for v in report.visits:
-        lines = []
+        lines = [f"time point: {v.time_point_note}"]
         for c in v.changes:
             value = "not recorded" if c.visit_points is None else f"{c.visit_points:g}"
-            change = "-" if c.improvement_points is None else f"{c.improvement_points:+g}"
-            lines.append(f"{c.measure}: {value}; improvement {change}; MCID {c.mcid_points:g} "
-                         f"{c.reaches_mcid}; {c.note}")  # fmt: skip
+            if c.improvement_points is None:
+                change = "no baseline" if c.baseline_points is None else "not measured"
+            else:
+                change = f"improvement {c.improvement_points:+g}"
+            lines.append(f"{c.measure}: {value}; {change}; MCID {c.mcid_points:g} "
+                         f"{word(c.reaches_mcid)}; {c.note}")  # fmt: skip
         lines += [f"new fractures: {v.new_fractures}", f"complications: {v.complications}"]
         sections.append((f"Visit {v.visit_date} (day {v.days_after})", lines))
     if not report.visits:

@@ -1,17 +1,21 @@
 """The discharge instructions' words: the recovery timeline in plain language, with dates.
 
-Written for about a 6th-8th grade reader; ``tests/documents`` measures it.
+Written for about a 6th-8th grade reader; ``tests/documents`` measures it. The first
+hours follow the plan's discharge (a short watch, hours in recovery, a night in
+hospital); the clinic's name and phone come from ``ClinicContact``, never a blank.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from kypho.documents.types import PatientDocument, Section
+from kypho.documents.types import ClinicContact, PatientDocument, Section
 from kypho.pathway.types import RecoveryPathway, StepKind, TimelineItem
 
-FIRST_DAY_KEYS = ("observation", "driver", "lie-flat", "rest", "ice")
-LATER_KEYS = ("pain-relief", "activity", "exercises", "no-lifting")
+WOUND_KEYS = ("keep-dry", "bandage", "head-raised", "ice")
+DRIVING_KEYS = ("driver", "no-driving")
+FIRST_DAY_KEYS = ("observation", "lie-flat", "rest")
+LATER_KEYS = ("pain-relief", "activity", "exercises", "no-lifting", "moving-safely")
 
 
 def when(moment: datetime) -> str:
@@ -25,7 +29,9 @@ def day(moment: date) -> str:
 
 
 def _line(item: TimelineItem) -> str:
-    if item.ends_at is not None and item.ends_at.date() == item.starts_at.date():
+    if item.day_only:
+        span = f"{day(item.starts_at.date())} (the care team will tell you the time)"
+    elif item.ends_at is not None and item.ends_at.date() == item.starts_at.date():
         span = f"{when(item.starts_at)} to {item.ends_at:%H:%M}"
     elif item.ends_at is not None:
         span = f"{day(item.starts_at.date())} to {day(item.ends_at.date())}"
@@ -34,26 +40,49 @@ def _line(item: TimelineItem) -> str:
     return f"{span}: {item.plain}"
 
 
-def discharge_document(pathway: RecoveryPathway) -> PatientDocument:
-    """Plain-language discharge instructions built from the recovery pathway."""
+def _bullets(items: dict[str, TimelineItem], keys: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(_line(items[k]) for k in keys if k in items)
+
+
+def _visit_lines(pathway: RecoveryPathway) -> tuple[str, ...]:
+    lines = []
+    for v in pathway.visits:
+        name = "First visit" if v is pathway.visits[0] else f"Visit at {v.label.split(' at ')[-1]}"
+        lines.append(f"{name}: book a day between {day(v.earliest)} and {day(v.latest)}. "
+                     f"A good day: {day(v.target)}.")  # fmt: skip
+    return tuple(lines)
+
+
+def discharge_document(
+    pathway: RecoveryPathway, *, reference: str, clinic: ClinicContact
+) -> PatientDocument:
+    """Plain-language discharge instructions built from the recovery pathway.
+
+    Parameters
+    ----------
+    reference
+        The case reference printed on every page (not in the text).
+    clinic
+        The clinic's name and phone (``Settings.clinic_name``/``clinic_phone``).
+    """
     items = {i.key: i for i in pathway.timeline}
-    warnings = [i.plain for i in pathway.timeline if i.kind is StepKind.WARNING]
-    first, *later = pathway.visits
-    visits = [f"First visit: between {day(first.earliest)} and {day(first.latest)}."]
-    visits += [f"Visit at {v.label.split(' at ')[-1]}: near {day(v.target)}." for v in later]
+    warnings = tuple(i.plain for i in pathway.timeline if i.kind is StepKind.WARNING)
     return PatientDocument(
         title="Going home after balloon kyphoplasty",
+        reference=reference,
+        clinic=clinic,
         intro="These steps help you heal well. Keep this paper and follow it. The times start "
         f"when your treatment ended, at {when(pathway.procedure_end)}.",
         sections=(
-            Section(heading="The first day",
-                    bullets=tuple(_line(items[k]) for k in FIRST_DAY_KEYS)),
-            Section(heading="The next days and weeks",
-                    bullets=tuple(_line(items[k]) for k in LATER_KEYS)),
-            Section(heading="Get help right away", paragraphs=tuple(warnings)),
+            Section(heading="Get help right away", paragraphs=(*warnings, clinic.call_line)),
+            Section(heading="The first day", bullets=_bullets(items, FIRST_DAY_KEYS)),
+            Section(heading="Driving", bullets=_bullets(items, DRIVING_KEYS)),
+            Section(heading="Caring for the small cuts", bullets=_bullets(items, WOUND_KEYS)),
+            Section(heading="The next days and weeks", bullets=_bullets(items, LATER_KEYS)),
             Section(heading="Your visits", paragraphs=(
-                "Please call us to book these visits. We will check your pain and how you move.",
-            ), bullets=tuple(visits)),
+                "Please call us to book these visits. We will check your pain and how you move. "
+                + clinic.call_line,
+            ), bullets=_visit_lines(pathway)),
             Section(heading="Keep your bones strong", bullets=(
                 "Ask us about a bone density test.",
                 "Join a bone health program. We can help you find one.",
@@ -61,5 +90,5 @@ def discharge_document(pathway: RecoveryPathway) -> PatientDocument:
                 "If you smoke, try to stop. Smoking slows healing.",
             )),
         ),
-        blanks=("Patient name", "Clinic phone number", "Nurse signature and date"),
+        blanks=("Patient name", "Nurse signature and date"),
     )  # fmt: skip

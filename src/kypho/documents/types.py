@@ -11,6 +11,48 @@ PATIENT_DISCLAIMER = (
 )
 
 
+EMERGENCY_LINE = "For an emergency, call 911."
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClinicContact:
+    """The clinic's name and phone as printed on patient documents (from ``Settings``).
+
+    Either may be unset (``None`` or blank); the documents then say plainly whom to
+    call instead of leaving a blank line.
+
+    >>> ClinicContact(name="Spine Clinic", phone="555-0100").call_line
+    'Call Spine Clinic at 555-0100. For an emergency, call 911.'
+    >>> ClinicContact().call_line
+    'Call the clinic that did your procedure. For an emergency, call 911.'
+    """
+
+    name: str | None = None
+    phone: str | None = None
+
+    def __post_init__(self) -> None:
+        for field in ("name", "phone"):
+            value = getattr(self, field)
+            object.__setattr__(self, field, (value or "").strip() or None)
+
+    @property
+    def call_line(self) -> str:
+        if self.name and self.phone:
+            who = f"Call {self.name} at {self.phone}."
+        elif self.phone:
+            who = f"Call your clinic at {self.phone}."
+        elif self.name:
+            who = f"Call {self.name}, the clinic that did your procedure."
+        else:
+            who = "Call the clinic that did your procedure."
+        return f"{who} {EMERGENCY_LINE}"
+
+    @property
+    def heading(self) -> str:
+        """The clinic's name for the top of each page, or a plain stand-in."""
+        return self.name or "Your clinic"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Section:
     heading: str
@@ -20,12 +62,19 @@ class Section:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PatientDocument:
-    """Plain-language document; ``blanks`` are lines the clinic fills in by hand."""
+    """Plain-language document; ``blanks`` are lines the clinic fills in by hand.
+
+    ``reference`` (the case reference) and the clinic's contact are printed on every
+    page; ``sources`` are numbered, and the figures in the text cite them as "[n]".
+    """
 
     title: str
+    reference: str
+    clinic: ClinicContact
     intro: str
     sections: tuple[Section, ...]
     blanks: tuple[str, ...]
+    sources: tuple[str, ...] = ()
     disclaimer: str = PATIENT_DISCLAIMER
 
     @property

@@ -8,12 +8,14 @@ from datetime import date, datetime, timedelta
 from kypho.pathway.recovery import recovery_timeline
 from kypho.pathway.types import RecoveryPathway, VisitSlot
 from kypho.planning.sources import L34106, URL_EVOLVE, URL_PATHWAY, convention, ref
+from kypho.planning.types import Discharge, ProcedurePlan
 
 FIRST_VISIT_EARLIEST_DAYS = 14  # care pathway: first visit at 2-4 weeks (clinical-reference §6)
 FIRST_VISIT_LATEST_DAYS = 28
 FIRST_VISIT_TARGET_DAYS = 21  # middle of the 2-4 week span (project convention)
 LATER_VISIT_MONTHS = (3, 6, 12)  # EVOLVE assessment schedule (clinical-reference §6, §5.2)
 LATER_VISIT_TOLERANCE_DAYS = 14  # +/- around each target: project convention
+SATURDAY = 5  # date.weekday(): Monday 0 ... Sunday 6
 
 OSTEOPOROSIS_STEPS = (
     "Refer for bone mineral density (BMD) evaluation",
@@ -37,14 +39,36 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def nearest_weekday(day: date, *, earliest: date, latest: date) -> date:
+    """``day``, or the nearest Monday-to-Friday day inside ``earliest``..``latest``.
+
+    A Saturday moves to the Friday and a Sunday to the Monday (one day away), or the
+    other way at the window's edge; at equal distance the earlier day wins. A window
+    with no weekday at all keeps ``day`` (project convention: the clinic decides).
+
+    >>> nearest_weekday(date(2026, 3, 28), earliest=date(2026, 3, 24), latest=date(2026, 4, 7))
+    datetime.date(2026, 3, 27)
+    >>> nearest_weekday(date(2026, 3, 29), earliest=date(2026, 3, 24), latest=date(2026, 4, 7))
+    datetime.date(2026, 3, 30)
+    """
+    for distance in range((latest - earliest).days + 1):
+        for candidate in (day - timedelta(days=distance), day + timedelta(days=distance)):
+            if earliest <= candidate <= latest and candidate.weekday() < SATURDAY:
+                return candidate
+    return day
+
+
 def follow_up_visits(procedure_day: date) -> tuple[VisitSlot, ...]:
-    """The first visit at 2-4 weeks, then at 3, 6 and 12 months."""
+    """The first visit at 2-4 weeks, then at 3, 6 and 12 months; targets on weekdays."""
+    earliest = procedure_day + timedelta(days=FIRST_VISIT_EARLIEST_DAYS)
+    latest = procedure_day + timedelta(days=FIRST_VISIT_LATEST_DAYS)
+    target = procedure_day + timedelta(days=FIRST_VISIT_TARGET_DAYS)
     first = VisitSlot(
         key="visit-2-4-weeks",
         label="First follow-up (2-4 weeks)",
-        earliest=procedure_day + timedelta(days=FIRST_VISIT_EARLIEST_DAYS),
-        target=procedure_day + timedelta(days=FIRST_VISIT_TARGET_DAYS),
-        latest=procedure_day + timedelta(days=FIRST_VISIT_LATEST_DAYS),
+        earliest=earliest,
+        target=nearest_weekday(target, earliest=earliest, latest=latest),
+        latest=latest,
         purpose="wound, pain (NRS), function (ODI/RDQ), start osteoporosis care",
         citations=(ref("6", URL_PATHWAY), convention("target day 21")),
     )
@@ -52,27 +76,59 @@ def follow_up_visits(procedure_day: date) -> tuple[VisitSlot, ...]:
     for months in LATER_VISIT_MONTHS:
         target = add_months(procedure_day, months)
         tolerance = timedelta(days=LATER_VISIT_TOLERANCE_DAYS)
+        low, high = target - tolerance, target + tolerance
         later.append(VisitSlot(
             key=f"visit-{months}-months", label=f"Follow-up at {months} months",
-            earliest=target - tolerance, target=target, latest=target + tolerance,
+            earliest=low, target=nearest_weekday(target, earliest=low, latest=high), latest=high,
             purpose="pain (NRS), function (ODI/RDQ), new fractures, osteoporosis treatment",
             citations=(ref("6", URL_EVOLVE), convention("+/- 14 days")),
         ))  # fmt: skip
     return (first, *later)
 
 
-def recovery_pathway(procedure_end: datetime) -> RecoveryPathway:
+def recovery_pathway(
+    procedure_end: datetime,
+    *,
+    discharge: Discharge,
+    observation_low_min: int,
+    observation_high_min: int,
+) -> RecoveryPathway:
     """The whole pathway: timeline, follow-up visits and osteoporosis follow-through.
 
     Parameters
     ----------
     procedure_end
-        When the procedure ended (local time); everything is timed from it.
+        When the procedure ended (local wall-clock time, no time zone); everything is
+        timed from it.
+    discharge, observation_low_min, observation_high_min
+        How the patient leaves and how long staff watch them first (the plan's
+        ``observation``; see ``pathway_for_plan``).
     """
+    if not 0 <= observation_low_min <= observation_high_min:
+        raise ValueError(
+            "recovery_pathway: expected 0 <= observation_low_min <= observation_high_min, "
+            f"got {observation_low_min} and {observation_high_min}"
+        )
     return RecoveryPathway(
         procedure_end=procedure_end,
-        timeline=recovery_timeline(procedure_end),
+        discharge=discharge,
+        observation_low_min=observation_low_min,
+        observation_high_min=observation_high_min,
+        timeline=recovery_timeline(procedure_end, discharge=discharge,
+                                   observation_low_min=observation_low_min,
+                                   observation_high_min=observation_high_min),
         visits=follow_up_visits(procedure_end.date()),
         osteoporosis=OSTEOPOROSIS_STEPS,
         osteoporosis_citations=OSTEOPOROSIS_CITATIONS,
+    )  # fmt: skip
+
+
+def pathway_for_plan(plan: ProcedurePlan, *, procedure_end: datetime) -> RecoveryPathway:
+    """The pathway that follows ``plan``'s discharge and observation minutes."""
+    obs = plan.observation
+    return recovery_pathway(
+        procedure_end,
+        discharge=obs.discharge,
+        observation_low_min=obs.low_min,
+        observation_high_min=obs.high_min,
     )

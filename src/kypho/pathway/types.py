@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from kypho.planning.types import Discharge
 from kypho.rules.types import Citation
 
 
@@ -18,7 +19,11 @@ class StepKind(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecoveryStep:
-    """One row of the recovery table, timed from the end of the procedure."""
+    """One row of the recovery table, timed from the end of the procedure.
+
+    ``day_only`` marks a step whose day is known but not its hour (leaving the
+    hospital the day after an overnight stay): documents show the day, never a clock.
+    """
 
     key: str
     kind: StepKind
@@ -27,11 +32,12 @@ class RecoveryStep:
     title: str  # short clinician wording
     plain: str  # what the patient reads
     citations: tuple[Citation, ...]
+    day_only: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TimelineItem:
-    """A recovery step placed on the calendar."""
+    """A recovery step placed on the calendar (local wall-clock time, no time zone)."""
 
     key: str
     kind: StepKind
@@ -40,11 +46,15 @@ class TimelineItem:
     title: str
     plain: str
     citations: tuple[Citation, ...]
+    day_only: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VisitSlot:
-    """A follow-up visit due between ``earliest`` and ``latest``, ideally on ``target``."""
+    """A follow-up visit to book between ``earliest`` and ``latest``.
+
+    ``target`` is the suggested day: a weekday inside the window.
+    """
 
     key: str
     label: str
@@ -57,7 +67,16 @@ class VisitSlot:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecoveryPathway:
+    """The timeline, visits and osteoporosis steps for one procedure.
+
+    ``discharge`` and the observation minutes come from the plan: how the patient
+    leaves decides the first hours (a short watch, hours in recovery, a night in hospital).
+    """
+
     procedure_end: datetime
+    discharge: Discharge
+    observation_low_min: int
+    observation_high_min: int
     timeline: tuple[TimelineItem, ...]
     visits: tuple[VisitSlot, ...]
     osteoporosis: tuple[str, ...]
