@@ -210,6 +210,7 @@ def reorient(phantom: Phantom, *, order: tuple[int, int, int], flips: tuple[bool
 # TotalSegmentator ``total`` task ids (v2) and VerSe ids, as in kypho.imaging.layouts.
 TOTAL_IDS = {"S1": 26, **{f"L{5 - i}": 27 + i for i in range(5)}}
 TOTAL_IDS |= {f"T{12 - i}": 32 + i for i in range(12)}
+TOTAL_IDS |= {f"C{7 - i}": 44 + i for i in range(7)}
 VERSE_IDS = {**{f"L{i}": 19 + i for i in range(1, 7)}, **{f"T{i}": 7 + i for i in range(1, 13)}}
 VERSE_IDS["T13"] = 28
 

@@ -94,6 +94,12 @@ def test_json_levels_carry_heights_grade_and_quality(
     assert any(r.startswith("grade uncertain: 2 to 3") for r in l1["quality_reasons"])
     assert by_level["L2"]["genant_grade"] == 0
     assert by_level["L2"]["genant_grade_range"] == [0, 0]
+    assert (l1["reference_method"], l1["reference_from"]) == (
+        "adjacent levels",
+        "neighbours T12, L2",
+    )
+    # T12 is at the edge of this spine: its only intact neighbour is L2.
+    assert by_level["T12"]["reference_from"] == "neighbours L2"
 
 
 def test_text_table_has_one_row_per_level(study: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -105,8 +111,8 @@ def test_text_table_has_one_row_per_level(study: Path, capsys: pytest.CaptureFix
     assert set(rows) == {"T12", "L1", "L2"}
     # loss (range), grade (range), type: the range is shown where the grade is uncertain
     assert re.fullmatch(r"\((3\d)-(4\d)\)", rows["L1"][5])
-    assert rows["L1"][6:9] == ["3", "(2-3)", "wedge"]
-    assert rows["L2"][5:7] == ["0", "none"]
+    assert rows["L1"][6:10] == ["3", "(2-3)", "wedge", "T12+L2"]
+    assert rows["L2"][5:8] == ["0", "none", "T12"]  # L1 is fractured: the next intact above
     assert "the physician decides" in lines[-1]
 
 
@@ -126,32 +132,34 @@ def test_cobb_between_two_levels_in_json_and_text(
     code, out, _ = run(capsys, "measure", study, "--cobb", "T12:L2")
     assert "Cobb T12-L2: " in out and "from endplate planes" in out
     code, _, err = run(capsys, "measure", study, "--cobb", "T12:L5")
-    assert code == 2 and "--cobb T12:L5: expected two measured levels" in err
+    assert code == 2 and "cobb T12:L5: expected two measured levels" in err
+    assert "found measured levels T12, L1, L2" in err
 
 
 def test_image_writes_a_png_that_reads_back(
-    study: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+    study: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import kypho.imaging.nifti
-    import kypho.imaging.study
-
-    reads: list[Path] = []
-    real_load = kypho.imaging.nifti.load_labels
-
-    def counting_load(path: Path, **kw: object):  # the real loader, counted
-        reads.append(path)
-        return real_load(path, **kw)
-
-    monkeypatch.setattr(kypho.imaging.nifti, "load_labels", counting_load)
-    monkeypatch.setattr(kypho.imaging.study, "load_labels", counting_load)
     png = tmp_path / "sagittal.png"
-    code, _, _ = run(capsys, "measure", study, "--image", png)
-    assert code == 0
-    assert reads == [study]  # measured and drawn from one read of the file
+    code, out, err = run(capsys, "measure", study, "--image", png)
+    assert (code, err) == (0, "")
+    assert out.startswith("level")  # the table is printed as well
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     pixels = matplotlib.image.imread(png)
     assert pixels.shape[:2] == (1000, 600)  # figsize (6, 10) at 100 dpi
     assert pixels[..., :3].std() > 0  # something was drawn
+    assert [p.name for p in tmp_path.iterdir()] == ["sagittal.png"]  # no temporary left
+
+
+def test_outputs_in_a_missing_folder_exit_2_and_nothing_is_written(
+    study: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = EXAMPLES / "01-acute-l1-worsening-candidate.json"
+    new, png = tmp_path / "new.json", tmp_path / "missing" / "sagittal.png"
+    args = ("--into-case", base, "--study-date", "2026-11-20", "--out", new, "--image", png)
+    code, out, err = run(capsys, "measure", study, *args)
+    assert (code, out) == (2, "")
+    assert f"--image {png}: expected a path in an existing folder" in err
+    assert list(tmp_path.iterdir()) == []  # the case was not written either
 
 
 def _nifti(path: Path, data: np.ndarray) -> Path:
@@ -219,6 +227,21 @@ def test_header_larger_than_max_voxels_exits_2_before_reading(
     assert len(err.splitlines()) == 1 and str(study) in err and "above the limit" in err
 
 
+@pytest.mark.parametrize(
+    ("variable", "needle"),
+    [("KYPHO_MAX_IMAGE_VOXELS", "voxels"), ("KYPHO_MAX_IMAGE_FILE_BYTES", "bytes")],
+)
+def test_input_limits_come_from_the_settings(
+    study: Path, capsys: pytest.CaptureFixture[str], monkeypatch, variable: str, needle: str
+) -> None:
+    monkeypatch.setenv(variable, "1000")
+    code, out, err = run(capsys, "measure", study)
+    assert (code, out) == (2, "")
+    assert str(study) in err and f"{needle}" in err and "above the limit of 1,000" in err
+    monkeypatch.setenv(variable, "100000000")
+    assert run(capsys, "measure", study)[0] == 0
+
+
 def test_compare_flags_progression_only_where_a_level_lost_height(
     study: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -280,6 +303,18 @@ def _walk(criteria: Iterable[CriterionResult]) -> Iterator[CriterionResult]:
     for c in criteria:
         yield c
         yield from _walk(c.children)
+
+
+def test_into_case_refuses_a_study_id_already_in_the_case(
+    study: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = EXAMPLES / "01-acute-l1-worsening-candidate.json"
+    known = next(s.study_id for s in load_case(base).imaging if s.study_id)
+    new = tmp_path / "new.json"
+    args = ("--into-case", base, "--study-date", "2026-11-20", "--study-id", known, "--out", new)
+    code, _, err = run(capsys, "measure", study, *args)
+    assert code == 2 and f"found {known!r} there" in err
+    assert not new.exists()
 
 
 def test_into_case_needs_a_study_date_and_an_out_path(

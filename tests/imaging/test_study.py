@@ -14,6 +14,7 @@ from kypho.cli import main
 from kypho.errors import InvalidInput
 from kypho.imaging.nifti import load_labels
 from kypho.imaging.study import measure_study
+from kypho.morphometry.types import Quality, ReferenceMethod
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "totalsegmentator"
 REPORT = DATA / "spine_report" / "example_ct_report"
@@ -52,9 +53,27 @@ def test_real_total_layout_with_body_mask_against_spine_report(real: Path) -> No
 
 
 def test_real_folder_layout_and_bad_levels_flagged(real: Path) -> None:
+    # example_seg_fast holds 26 per-level files; the CT covers T11 to L2 only (the
+    # other files are empty), and T11, T12 and L2 run off its top or bottom slice.
     spine = measure_study(DATA / "example_seg_fast")
     assert spine.layout == "total-files"
-    assert spine.get("L1") is not None
+    assert [lv.structure for lv in spine.levels] == ["T11", "T12", "L1", "L2"]
+    for name in ("T11", "T12", "L2"):
+        lv = spine.get(name)
+        assert lv.quality is Quality.POOR, name
+        assert "body cut by the image edge" in [i.reason for i in lv.all_issues], name
+        assert (lv.genant_grade, lv.height_loss_pct) == (None, None), name
+    assert "too few voxels: 74 in the body, need 100" in [
+        i.reason for i in spine.get("T11").all_issues
+    ]
+    # L1 is whole but has no measurable neighbour: graded against its own posterior
+    # height, with a grade range up to 3 (a crush cannot be seen), and says so.
+    l1 = spine.get("L1")
+    assert l1.quality is Quality.LIMITED
+    assert l1.reference_method is ReferenceMethod.OWN_POSTERIOR
+    assert l1.genant_grade_range is not None and l1.genant_grade_range[1] == 3
+    assert any(i.reason.startswith("no intact neighbour in view") for i in l1.all_issues)
+    assert any(i.reason.startswith("wedge angle uncertain") for i in l1.all_issues)  # 3 mm
 
 
 def _write(tmp_path: Path, data: np.ndarray, zooms=(1.0, 1.0, 1.0), name="x.nii.gz") -> Path:

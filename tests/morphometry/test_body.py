@@ -9,10 +9,9 @@ import pytest
 
 from kypho.morphometry.body import measure_vertebra
 from kypho.morphometry.cobb import regional_kyphosis
-from kypho.morphometry.grading import genant_grade
 from kypho.morphometry.sixpoint import cobb_angle_deg
 from kypho.morphometry.spine import grade_spine
-from kypho.morphometry.types import Morphology, Quality, VertebraMeasurement
+from kypho.morphometry.types import Morphology, Quality, ReferenceMethod, VertebraMeasurement
 from kypho.morphometry.voxels import VolumeGeometry, vertebra_voxels
 from phantoms import biconcave, crush, normal, reorient, spine, wedge  # noqa: E402
 
@@ -218,14 +217,18 @@ def test_thick_slices_and_edge_cut_are_flagged_not_fatal() -> None:
     assert result.get("L2").quality is not Quality.POOR
 
 
-def test_single_vertebra_uses_own_height_and_says_so() -> None:
+def test_single_vertebra_uses_own_posterior_height_and_says_so() -> None:
     result = _measure(spine([wedge("L1", anterior_height_mm=18.0)], spacing_mm=(1, 1, 1)))
     lv = result.get("L1")
-    assert lv.reference_from == "own largest height"
+    assert lv.reference_method is ReferenceMethod.OWN_POSTERIOR
+    assert lv.reference_from == "own posterior height (no intact neighbour in view)"
     assert lv.quality is Quality.LIMITED
-    assert lv.genant_grade == genant_grade(100 * (26 - 18) / 26)
-    lo, hi = lv.height_loss_range_pct  # own heights: both ends of the loss carry the doubt
-    assert lo <= 100 * (26 - 18) / 26 <= hi and hi - lo < 12
+    # By hand: Ha/Hp = 18/26, a loss of 30.8 %: grade 2 (25-40 %), a wedge.
+    assert lv.height_loss_pct == pytest.approx(30.8, abs=4.0)
+    assert (lv.genant_grade, lv.morphology) == (2, Morphology.WEDGE)
+    lo, hi = lv.height_loss_range_pct  # the low end carries the heights' doubt...
+    assert 30.8 - 8 < lo <= 30.8 and hi == 100.0  # ...the high end an unseen crush
+    assert lv.genant_grade_range == (2, 3)
 
 
 def test_doubling_spacing_doubles_heights() -> None:

@@ -2,11 +2,15 @@
 
 INPUT is a NIfTI label volume, a TotalSegmentator folder of per-structure files, or a
 six-point landmarks JSON file (``kypho-landmarks/1``, see ``docs/morphometry.md``).
+Parse, call ``kypho.workflows.measure``, print; the input limits come from
+``kypho.config.load_settings()``, read once here.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,69 +21,31 @@ from kypho.errors import InvalidInput
 FormatOption = Annotated[str, typer.Option("--format", help="text or json.")]
 
 
-def _measure(
-    path: Path,
-    *,
-    layout: str | None,
-    body: Path | None,
-    limits: dict[str, Any],
-    image: Any = None,
-) -> Any:
-    from kypho.imaging.layouts import parse_layout
+def _cobb_rows(spine: Any, spans: list[str]) -> list[dict[str, Any]]:
+    from kypho.morphometry.cobb import DEFINITION
+    from kypho.workflows.measure import kyphosis_between
 
-    if path.suffix.lower() == ".json":
-        from kypho.imaging.landmarks import load_landmarks
-
-        return load_landmarks(path)
-    from kypho.imaging.study import measure_study
-
-    return measure_study(path, layout=parse_layout(layout), body_path=body, image=image, **limits)
+    return [
+        {
+            "from": upper,
+            "to": lower,
+            "cobb_angle_deg": round(c.angle_deg, 1),
+            "cobb_angle_doubt_deg": None if c.doubt_deg is None else round(c.doubt_deg, 1),
+            "from_endplates": c.source,
+            "definition": DEFINITION,
+        }
+        for upper, lower, c in kyphosis_between(spine, spans)
+    ]
 
 
-def _labels_to_draw(path: Path, layout: str | None, limits: dict[str, Any]) -> Any:
-    """The label volume, loaded once for measuring and drawing; None for landmarks/folders."""
-    if not path.is_file() or path.suffix.lower() == ".json" or layout == "total-files":
-        return None
-    from kypho.imaging.nifti import load_labels
-
-    return load_labels(path, max_voxels=limits["max_voxels"])
-
-
-def _cobb(spine: Any, spans: list[str]) -> list[dict[str, Any]]:
-    from kypho.morphometry.cobb import DEFINITION, regional_kyphosis
-
-    out = []
-    for span in spans:
-        upper, _, lower = span.upper().partition(":")
-        a, b = spine.get(upper), spine.get(lower)
-        found = None if a is None or b is None else regional_kyphosis(a.vertebra, b.vertebra)
-        if found is None:
-            raise InvalidInput(f"--cobb {span}: expected two measured levels UPPER:LOWER")
-        out.append(
-            {
-                "from": upper,
-                "to": lower,
-                "cobb_angle_deg": round(found.angle_deg, 1),
-                "cobb_angle_doubt_deg": None
-                if found.doubt_deg is None
-                else round(found.doubt_deg, 1),
-                "from_endplates": found.source,
-                "definition": DEFINITION,
-            }
-        )
-    return out
-
-
-def _compare(earlier: Path, later: Path, fmt: str, kw: dict[str, Any]) -> None:
-    from kypho.morphometry.compare import compare_studies
+def _print_compare(earlier: Path, later: Path, fmt: str, options: dict[str, Any]) -> None:
     from kypho.morphometry.report import change_dict
+    from kypho.workflows.measure import compare_files
 
-    changes = compare_studies(earlier=_measure(earlier, **kw), later=_measure(later, **kw))
-    rows = [change_dict(c) for c in changes]
+    rows = [change_dict(c) for c in compare_files(earlier, later, **options)]
     if fmt == "json":
-        typer.echo(
-            json.dumps({"earlier": str(earlier), "later": str(later), "levels": rows}, indent=2)
-        )
+        doc = {"earlier": str(earlier), "later": str(later), "levels": rows}
+        typer.echo(json.dumps(doc, indent=2))
         return
     for r in rows:
         typer.echo(
@@ -88,33 +54,70 @@ def _compare(earlier: Path, later: Path, fmt: str, kw: dict[str, Any]) -> None:
         )
 
 
-def _into_case(
-    spine: Any, case_path: Path, out: Path, study_date: str | None, study_id: str | None
-) -> None:
-    from dataclasses import replace
+def _check_output(option: str, path: Path | None) -> None:
+    if path is not None and not path.parent.is_dir():
+        raise InvalidInput(
+            f"{option} {path}: expected a path in an existing folder, found no folder {path.parent}"
+        )
+
+
+def _write_together(files: dict[Path, bytes]) -> None:
+    """Every file or none: each goes to a temporary file beside it, then all are renamed."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in files.items():
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+            staged.append((tmp, path))
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    finally:
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def _case_with_study(
+    spine: Any, case_path: Path, study_date: str | None, study_id: str | None
+) -> bytes:
     from datetime import date
 
     from kypho.casefile import dump_case, load_case
     from kypho.commands._options import parse_date
-    from kypho.morphometry.to_case import study_from_measurement
+    from kypho.workflows.measure import add_study_to_case
 
     if study_date is None:
         raise InvalidInput("--into-case: expected --study-date YYYY-MM-DD as well")
     day = parse_date("--study-date", study_date, default=date.min)
-    case = load_case(case_path)
-    study = study_from_measurement(spine, study_date=day, study_id=study_id)
-    out.write_text(
-        dump_case(replace(case, imaging=(*(case.imaging or ()), study))), encoding="utf-8"
-    )
+    case = add_study_to_case(load_case(case_path), spine, study_date=day, study_id=study_id)
+    return dump_case(case).encode("utf-8")
 
 
-def _render(image: Path, spine: Any, labels: Any) -> None:
+def _spine_text(spine: Any, fmt: str, cobb: list[str]) -> str:
+    from kypho.morphometry.report import spine_dict, spine_table
+
+    rows = _cobb_rows(spine, cobb)
+    if fmt == "json":
+        return json.dumps(spine_dict(spine, cobb=rows), indent=2)
+    lines = [spine_table(spine)]
+    for c in rows:
+        doubt = c["cobb_angle_doubt_deg"]
+        shown = f"{c['cobb_angle_deg']}" + ("" if doubt is None else f" +-{doubt}")
+        lines.append(
+            f"Cobb {c['from']}-{c['to']}: {shown} deg ({c['definition']}; "
+            f"from {c['from_endplates']})"
+        )
+    return "\n".join(lines)
+
+
+def _picture(measured: Any) -> bytes:
     from kypho.imaging.render import render_png
 
-    if labels is not None:
-        render_png(image, spine, labels=labels.labels, geometry=labels.geometry)
-    else:
-        render_png(image, spine)
+    drawn = measured.image
+    if drawn is None:
+        return render_png(measured.spine)
+    return render_png(measured.spine, labels=drawn.labels, geometry=drawn.geometry)
 
 
 def measure_command(
@@ -134,43 +137,46 @@ def measure_command(
     study_id: Annotated[str | None, typer.Option(help="Study identifier.")] = None,
     out: Annotated[Path | None, typer.Option(help="Where --into-case writes the new case.")] = None,
     max_voxels: Annotated[
-        int, typer.Option(help="Refuse larger volumes (header check).")
-    ] = 2_000_000_000,
+        int | None, typer.Option(help="Refuse larger volumes (default KYPHO_MAX_IMAGE_VOXELS).")
+    ] = None,
     max_slice_thickness_mm: Annotated[
         float, typer.Option(help="Thicker sampling: level POOR.")
     ] = 3.0,
 ) -> None:
     """Measure vertebral heights, Genant grade, wedge angle and volume per level."""
+    from kypho.config import load_settings
+    from kypho.imaging.layouts import parse_layout
+
     if fmt not in ("text", "json"):
         raise InvalidInput(f"--format: expected text or json, got {fmt!r}")
-    limits = {"max_voxels": max_voxels, "max_slice_thickness_mm": max_slice_thickness_mm}
-    kw: dict[str, Any] = {"layout": layout, "body": body, "limits": limits}
+    settings = load_settings()
+    options: dict[str, Any] = {
+        "layout": parse_layout(layout),
+        "body_path": body,
+        "max_voxels": settings.max_image_voxels if max_voxels is None else max_voxels,
+        "max_file_bytes": settings.max_image_file_bytes,
+        "max_slice_thickness_mm": max_slice_thickness_mm,
+    }
     if compare is not None:
-        _compare(compare[0], compare[1], fmt, kw)
+        _print_compare(compare[0], compare[1], fmt, options)
         return
     if input_path is None:
         raise InvalidInput("kypho measure: expected INPUT, or --compare EARLIER LATER")
-    labels = None if image is None else _labels_to_draw(input_path, layout, limits)
-    spine = _measure(input_path, image=labels, **kw)
-    if into_case is not None:
-        if out is None:
-            raise InvalidInput("--into-case: expected --out NEW.json as well")
-        _into_case(spine, into_case, out, study_date, study_id)
-    if image is not None:
-        _render(image, spine, labels)
-    from kypho.morphometry.report import spine_dict, spine_table
+    if into_case is not None and out is None:
+        raise InvalidInput("--into-case: expected --out NEW.json as well")
+    _check_output("--out", out)
+    _check_output("--image", image)
+    from kypho.workflows.measure import measure_file
 
-    if fmt == "json":
-        typer.echo(json.dumps(spine_dict(spine, cobb=_cobb(spine, cobb or [])), indent=2))
-    else:
-        typer.echo(spine_table(spine))
-        for c in _cobb(spine, cobb or []):
-            doubt = c["cobb_angle_doubt_deg"]
-            shown = f"{c['cobb_angle_deg']}" + ("" if doubt is None else f" +-{doubt}")
-            typer.echo(
-                f"Cobb {c['from']}-{c['to']}: {shown} deg ({c['definition']}; "
-                f"from {c['from_endplates']})"
-            )
+    measured = measure_file(input_path, keep_image=image is not None, **options)
+    text = _spine_text(measured.spine, fmt, cobb or [])
+    files: dict[Path, bytes] = {}
+    if into_case is not None and out is not None:
+        files[out] = _case_with_study(measured.spine, into_case, study_date, study_id)
+    if image is not None:
+        files[image] = _picture(measured)
+    _write_together(files)
+    typer.echo(text)
 
 
 def register(app: typer.Typer) -> None:

@@ -52,15 +52,20 @@ def detect_layout(path: Path, *, max_label: int, header_names: dict[int, str]) -
     """Guess the layout: a folder, header names, else the largest label value (0: empty)."""
     if path.is_dir():
         return Layout.TOTAL_FILES
+    return layout_from_labels(path, max_label=max_label, header_names=header_names)
+
+
+def layout_from_labels(where: object, *, max_label: int, header_names: dict[int, str]) -> Layout:
+    """The layout of one label volume (``where`` names it): header names, else its labels."""
     if names_from_header(header_names):
         return Layout.TOTAL
     if set(header_names.values()) >= {"vertebrae_body"}:
         raise InvalidInput(
-            f"{path}: this is a TotalSegmentator vertebrae_body mask (bodies without levels); "
+            f"{where}: this is a TotalSegmentator vertebrae_body mask (bodies without levels); "
             "pass the per-level labels as INPUT and this file with --body"
         )
     if max_label <= 0:
-        raise InvalidInput(f"{path}: expected vertebra labels, found an empty mask (all 0)")
+        raise InvalidInput(f"{where}: expected vertebra labels, found an empty mask (all 0)")
     return Layout.VERSE if max_label <= VERSE_MAX_LABEL else Layout.TOTAL
 
 

@@ -6,13 +6,10 @@ what was found; they are ``InvalidInput``/``ImageGeometryError``, so the CLI exi
 
 from __future__ import annotations
 
-import logging
 import math
 import re
-import warnings
+import struct
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,11 +19,23 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kypho.errors import ImageGeometryError, InvalidInput
+from kypho.imaging.volume import check_shape, checked_affine, integer_labels
 from kypho.morphometry.voxels import VolumeGeometry
 
-DEFAULT_MAX_VOXELS = 2_000_000_000
+DEFAULT_MAX_VOXELS = 512 * 512 * 2048  # as kypho.config.Settings.max_image_voxels
+DEFAULT_MAX_FILE_BYTES = 2_000_000_000  # as kypho.config.Settings.max_image_file_bytes
+NIBABEL_ERROR_LEVEL = 40  # header problems nibabel rates ERROR or worse raise (its default)
+_HEADER_CLASSES: dict[int, Any] = {348: nib.Nifti1Header, 540: nib.Nifti2Header}
 _CARET_LABEL = re.compile(r'<Label Key="(\d+)"[^>]*>\s*<!\[CDATA\[([^\]]*)\]\]>')
-_READ_ERRORS = (OSError, EOFError, zlib.error, ValueError, nib.filebasedimages.ImageFileError)
+_READ_ERRORS = (
+    OSError,
+    EOFError,
+    zlib.error,
+    ValueError,
+    struct.error,
+    nib.filebasedimages.ImageFileError,
+    nib.spatialimages.HeaderDataError,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,105 +48,80 @@ class LabelImage:
     header_names: dict[int, str]
 
 
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """Silence nibabel's warnings and header-fix log lines: our checks report instead."""
-    log = nib.imageglobals.logger
-    level = log.level
-    log.setLevel(logging.CRITICAL + 1)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        log.setLevel(level)
+class _HeaderReports:
+    """Receives nibabel's header-check messages for one read (``check_fix(logger=...)``).
+
+    nibabel logs what it fixes through a module-level logger unless it is handed another
+    object with a ``log`` method; this one is local to the read, so nothing global (a
+    logger's level, a warnings filter) is changed. Our own checks report to the user.
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[int, str]] = []
+
+    def log(self, level: int, message: str, *args: object) -> None:
+        self.messages.append((level, message % args if args else message))
 
 
-def _open(path: Path) -> nib.Nifti1Image:
+def _header_class(path: Path, sizeof_hdr: bytes) -> Any:
+    """NIfTI-1 or NIfTI-2 by the header size field (either byte order)."""
+    for order in ("<", ">"):
+        size = struct.unpack(f"{order}i", sizeof_hdr)[0]
+        if size in _HEADER_CLASSES:
+            return _HEADER_CLASSES[size]
+    raise InvalidInput(
+        f"{path}: expected a NIfTI image (.nii, .nii.gz), found no NIfTI header "
+        f"(first bytes {sizeof_hdr!r})"
+    )
+
+
+def _open(path: Path) -> tuple[Any, list[float]]:
+    """The checked header and pixdim[1:4] as stored (before nibabel's fixes)."""
     if not path.is_file():
         raise InvalidInput(f"{path}: expected a NIfTI file (.nii, .nii.gz), found no such file")
     try:
-        with _quiet():
-            image = nib.load(path)
+        with nib.openers.ImageOpener(str(path)) as fobj:
+            header_class = _header_class(path, fobj.read(4))
+            fobj.seek(0)
+            header = header_class.from_fileobj(fobj, check=False)
+        # pixdim as stored: the checks below turn 0 into 1 and negatives positive.
+        raw_pixdim = [float(z) for z in header["pixdim"][1:4]]
+        magic = bytes(header["magic"].item())
+        if magic[:3] not in (b"n+1", b"n+2"):
+            raise InvalidInput(
+                f"{path}: expected a single-file NIfTI image, found magic {magic!r} "
+                "(a .hdr/.img pair or an Analyze file)"
+            )
+        header.check_fix(logger=_HeaderReports(), error_level=NIBABEL_ERROR_LEVEL)
+    except InvalidInput:
+        raise
     except _READ_ERRORS as err:
         raise InvalidInput(
             f"{path}: expected a NIfTI image (.nii, .nii.gz), could not read one: {err}"
         ) from err
-    if not isinstance(image, nib.Nifti1Image | nib.Nifti2Image):
-        raise InvalidInput(f"{path}: expected a NIfTI image, found {type(image).__name__}")
-    return image
+    return header, raw_pixdim
 
 
-def _shape(path: Path, image: nib.Nifti1Image, max_voxels: int) -> tuple[int, int, int]:
-    shape = tuple(int(n) for n in image.shape)
-    if len(shape) == 4 and shape[3] == 1:
-        shape = shape[:3]
-    if len(shape) != 3:
-        raise ImageGeometryError(
-            f"{path}: expected a 3-D label volume, found {len(shape)}-D shape {shape}"
-        )
-    voxels = math.prod(shape)
-    if voxels > max_voxels:
-        raise ImageGeometryError(
-            f"{path}: header declares {voxels:,} voxels {shape}, above the limit of "
-            f"{max_voxels:,}; raise max_voxels if this is intended"
-        )
-    if voxels == 0:
-        raise ImageGeometryError(f"{path}: expected a non-empty volume, found shape {shape}")
-    return shape[0], shape[1], shape[2]
+def _check_file_bytes(path: Path, header: Any, shape: tuple[int, ...], max_bytes: int) -> None:
+    """Refuse a file, or the data its header declares, larger than ``max_bytes``."""
+    declared = int(header.get_data_offset()) + math.prod(shape) * header.get_data_dtype().itemsize
+    for what, size in (("is", path.stat().st_size), ("declares", declared)):
+        if size > max_bytes:
+            raise ImageGeometryError(
+                f"{path}: the file {what} {size:,} bytes (decompressed), above the limit of "
+                f"{max_bytes:,}; raise max_image_file_bytes if this is intended"
+            )
 
 
-def _raw_pixdim(path: Path, image: nib.Nifti1Image) -> list[float]:
-    """pixdim[1:4] as stored: nibabel silently turns 0 into 1 and negatives positive."""
-    try:
-        header_class: Any = type(image.header)
-        with _quiet(), nib.openers.ImageOpener(str(path)) as fobj:
-            raw = header_class.from_fileobj(fobj, check=False)
-    except _READ_ERRORS as err:
-        raise InvalidInput(f"{path}: expected a NIfTI header, could not read one: {err}") from err
-    return [float(z) for z in raw["pixdim"][1:4]]
-
-
-def _affine(path: Path, image: nib.Nifti1Image) -> NDArray[np.float64]:
-    zooms = _raw_pixdim(path, image)
-    affine = np.asarray(image.affine, dtype=np.float64)
-    spacing = np.linalg.norm(affine[:3, :3], axis=0)
-    bad = [z for z in (*zooms, *spacing) if not math.isfinite(z) or z <= 0]
-    if bad or not np.isfinite(affine).all() or abs(np.linalg.det(affine[:3, :3])) < 1e-9:
-        raise ImageGeometryError(
-            f"{path}: expected voxel spacing > 0 mm, found pixdim {zooms} and affine spacing "
-            f"{[round(float(s), 4) for s in spacing]}"
-        )
-    return affine
-
-
-def _integer_labels(path: Path, data: Any) -> Any:
-    if np.issubdtype(data.dtype, np.integer):
-        if data.dtype.kind == "i" and data.size and int(data.min()) < 0:
-            raise InvalidInput(f"{path}: expected label values >= 0, found {int(data.min())}")
-        return data.astype(np.uint8) if data.dtype.itemsize > 1 and int(data.max()) < 256 else data
-    if not np.issubdtype(data.dtype, np.floating):
-        raise InvalidInput(f"{path}: expected integer labels, found data type {data.dtype}")
-    rounded = np.rint(data)
-    off = ~np.isfinite(data) | (rounded != data) | (data < 0)
-    if off.any():
-        raise InvalidInput(
-            f"{path}: expected whole-number labels >= 0, found {data[off].flat[0]!r} "
-            f"(is this an image rather than a segmentation?)"
-        )
-    top = float(rounded.max()) if rounded.size else 0.0
-    return rounded.astype(np.uint8 if top < 256 else np.uint16 if top < 65536 else np.int32)
-
-
-def _read(path: Path, image: nib.Nifti1Image) -> NDArray[np.generic]:
-    proxy: Any = image.dataobj
+def _read(path: Path, header: Any) -> NDArray[np.generic]:
+    make_proxy: Any = nib.arrayproxy.ArrayProxy  # untyped: called through Any
+    proxy: Any = make_proxy(str(path), header.copy())
     slope, inter = proxy.slope, proxy.inter
     identity = (slope in (1.0, None) or not np.isfinite(slope)) and (
         inter in (0.0, None) or not np.isfinite(inter)
     )
     try:
-        with _quiet():
-            data = proxy.get_unscaled() if identity else np.asanyarray(proxy)
+        data = proxy.get_unscaled() if identity else np.asanyarray(proxy)
     except _READ_ERRORS as err:
         raise InvalidInput(
             f"{path}: expected complete NIfTI voxel data, found a truncated or corrupt file: {err}"
@@ -145,17 +129,22 @@ def _read(path: Path, image: nib.Nifti1Image) -> NDArray[np.generic]:
     return np.asarray(data.reshape(data.shape[:3], order="A"))
 
 
-def header_label_names(image: nib.Nifti1Image) -> dict[int, str]:
+def header_label_names(header: Any) -> dict[int, str]:
     """Label names from a Caret/GIfTI-style XML header extension (TotalSegmentator)."""
     names: dict[int, str] = {}
-    for extension in image.header.extensions:
+    for extension in header.extensions:
         content = extension.get_content()
         text = content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content)
         names.update({int(k): v.strip() for k, v in _CARET_LABEL.findall(text)})
     return names
 
 
-def load_labels(path: Path, *, max_voxels: int = DEFAULT_MAX_VOXELS) -> LabelImage:
+def load_labels(
+    path: Path,
+    *,
+    max_voxels: int = DEFAULT_MAX_VOXELS,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+) -> LabelImage:
     """Read a 3-D integer label volume, checking size and geometry before decompressing.
 
     Parameters
@@ -164,14 +153,18 @@ def load_labels(path: Path, *, max_voxels: int = DEFAULT_MAX_VOXELS) -> LabelIma
         A ``.nii`` or ``.nii.gz`` file.
     max_voxels
         Refuse a header declaring more voxels than this (checked before reading data).
+    max_file_bytes
+        Refuse a file larger than this, or one whose header declares more data than this
+        once decompressed (checked before reading data).
     """
-    image = _open(path)
-    shape = _shape(path, image, max_voxels)
-    affine = _affine(path, image)
-    labels = _integer_labels(path, _read(path, image))
+    header, raw_pixdim = _open(path)
+    shape = check_shape(path, header.get_data_shape(), max_voxels)
+    _check_file_bytes(path, header, shape, max_file_bytes)
+    affine = checked_affine(path, header.get_best_affine(), stored_spacing_mm=raw_pixdim)
+    labels = integer_labels(path, _read(path, header))
     return LabelImage(
         path=path,
         labels=labels,
         geometry=VolumeGeometry(affine=affine, shape=shape),
-        header_names=header_label_names(image),
+        header_names=header_label_names(header),
     )

@@ -2,12 +2,13 @@
 
 The plane is resampled (nearest neighbour) from the label volume at the patients'
 median left-right position of the measured points, so what is drawn is what was
-measured: six points and three height lines per level, in patient mm.
+measured: six points and three height lines per level, in patient mm. The picture is
+returned as PNG bytes; the caller writes them.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import io
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,23 +53,25 @@ def _points(level: LevelMeasurement) -> NDArray[np.float64] | None:
 
 
 def render_png(
-    out: Path,
     spine: SpineMeasurement,
     *,
     labels: NDArray[np.integer] | None = None,
     geometry: VolumeGeometry | None = None,
-) -> None:
-    """Write a PNG of the mid-sagittal plane, heights drawn, each level's grade labelled."""
-    import matplotlib
+) -> bytes:
+    """PNG bytes of the mid-sagittal plane, heights drawn, each level's grade labelled.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Uses matplotlib's ``Figure`` directly (no ``pyplot``, no backend switch): nothing
+    global is touched, so it is safe in web workers and threads. The caller writes the
+    bytes where it wants them.
+    """
+    from matplotlib.figure import Figure
 
     drawn = [(lv, p) for lv in spine.levels if (p := _points(lv)) is not None]
     allpts = np.concatenate([p for _, p in drawn]) if drawn else np.zeros((1, 3))
     lo, hi = allpts.min(axis=0) - 40, allpts.max(axis=0) + 40
     box = (float(lo[1]), float(hi[1]), float(lo[2]), float(hi[2]))
-    fig, ax = plt.subplots(figsize=(6, 10), dpi=100)
+    fig = Figure(figsize=(6, 10), dpi=100)
+    ax = fig.subplots()
     if labels is not None and geometry is not None:
         plane = sagittal_plane(labels, geometry, x_mm=float(np.median(allpts[:, 0])), box_mm=box)
         ax.imshow(plane > 0, cmap="gray", extent=box, origin="upper", alpha=0.6)
@@ -85,5 +88,6 @@ def render_png(
     ax.set_ylabel("z (mm, superior up)")
     ax.set_title(f"kypho measure: {spine.method}", fontsize=8)
     ax.set_aspect("equal")
-    fig.savefig(out)
-    plt.close(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kypho.morphometry.compare import LevelChange
-from kypho.morphometry.types import LevelMeasurement, SpineMeasurement
+from kypho.morphometry.types import LevelMeasurement, ReferenceMethod, SpineMeasurement
 
 
 def _r(value: float | None, digits: int = 1) -> float | None:
@@ -29,6 +29,9 @@ def level_dict(level: LevelMeasurement) -> dict[str, Any]:
         "posterior_neighbour_ratio": _r(level.posterior_neighbour_ratio, 3),
         "reference_height_mm": _r(level.reference_height_mm),
         "reference_from": level.reference_from,
+        "reference_method": None
+        if level.reference_method is None
+        else level.reference_method.value,
         "height_loss_pct": _r(level.height_loss_pct),
         # [least, greatest] within the heights' doubt (null: no doubt known, e.g. landmarks)
         "height_loss_range_pct": _pair(level.height_loss_range_pct),
@@ -70,6 +73,14 @@ def _cell(value: object) -> str:
     return "-" if value is None else f"{value:.1f}" if isinstance(value, float) else str(value)
 
 
+def _reference_cell(level: LevelMeasurement) -> str:
+    if level.reference_method is ReferenceMethod.OWN_POSTERIOR:
+        return "own-Hp"
+    if level.reference_method is ReferenceMethod.NEIGHBOURS and level.reference_from:
+        return level.reference_from.removeprefix("neighbours ").replace(", ", "+")
+    return "-"
+
+
 def _row(level: LevelMeasurement) -> tuple[str, ...]:
     """Table cells; a doubt that reaches across a boundary is shown beside its value."""
     v = level.vertebra
@@ -93,6 +104,7 @@ def _row(level: LevelMeasurement) -> tuple[str, ...]:
         loss,
         grade,
         _cell(None if level.morphology is None else level.morphology.value),
+        _reference_cell(level),
         wedge,
         _cell(v.volume_ml),
         level.quality.value + (f" ({reasons})" if reasons else ""),
@@ -100,9 +112,11 @@ def _row(level: LevelMeasurement) -> tuple[str, ...]:
 
 
 TABLE_NOTES = (
-    "(a-b): height loss % and Genant grade within the doubt of the heights (one sampling "
-    "step each), shown where the grade is uncertain. +-: wedge angle doubt where the "
-    "endplates cross too few slices."
+    "ref: the levels whose heights are the reference; own-Hp: the level's own posterior "
+    "height (no intact neighbour in view), which cannot show a crush loss, so the grade "
+    "range reaches 3. (a-b): height loss % and Genant grade within the doubt of the "
+    "heights (one sampling step each), shown where the grade is uncertain. +-: wedge "
+    "angle doubt where the endplates cross too few slices."
 )
 
 
@@ -116,6 +130,7 @@ def spine_table(spine: SpineMeasurement) -> str:
         "loss %",
         "grade",
         "type",
+        "ref",
         "wedge deg",
         "vol mL",
         "quality",

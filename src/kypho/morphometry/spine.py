@@ -2,10 +2,19 @@
 
 Each of the three heights is compared with the mean of the same height in the nearest
 intact vertebra above and below (the adjacent-level reference of PAHC/PMHC, clinical
-reference 3.3); the level's height loss is the largest of the three losses. Without an
-intact neighbour the reference is the vertebra's own largest height (Genant 1993), and
-the level says so. "Intact" means measured, gradable and losing < 20 % against its own
-largest height in a first pass, then < 20 % against its neighbours in a second.
+reference 3.3); the level's height loss is the largest of the three losses. "Intact"
+means measured, gradable and losing < 20 % against its own largest height, then < 20 %
+against its neighbours, graded again until no reference is a fractured level.
+
+Without an intact neighbour (the neighbours are outside the field of view, cut by its
+edge, unmeasurable or fractured) the reference is the level's own posterior height: the
+anterior and middle heights are graded by their ratios Ha/Hp and Hm/Hp, as six-point
+morphometry does (clinical reference 3.2). Those ratios do not depend on the field of
+view; what they cannot show is a loss of the whole body (crush), which is judged
+against adjacent vertebrae (clinical reference 3.1). So the level says which reference
+it used (``reference_method``, ``reference_from``), and its height loss range and grade
+range reach up to 100 % and grade 3 (``UNSEEN_CRUSH_MAX_PCT``): the same mask graded with
+and without its neighbours gets grade ranges that overlap.
 
 Where heights carry a doubt (``VertebraMeasurement.height_doubt_mm``: the sampling step
 of a mask), the level also gets the range of height loss that the doubts allow (the
@@ -33,16 +42,24 @@ from kypho.morphometry.types import (
     Issue,
     LevelMeasurement,
     Quality,
+    ReferenceMethod,
     SpineMeasurement,
     VertebraMeasurement,
 )
 
 Heights = tuple[float, float, float]
+# Without an intact neighbour the posterior height is the reference, and a loss of the
+# whole body (crush), which only a neighbour shows, cannot be excluded: the upper end of
+# the level's height loss range is then 100 %, so its grade range reaches grade 3 and a
+# criterion such as "height loss > 25 %" stays unknown unless the measured loss alone
+# settles it. PROJECT CONVENTION (Genant 1993 and clinical reference 3.1: a crush is
+# "judged against adjacent vertebrae").
+UNSEEN_CRUSH_MAX_PCT = 100.0
+OWN_POSTERIOR_FROM = "own posterior height (no intact neighbour in view)"
 
 
-def _loss_pct(heights: Heights, reference: Heights) -> tuple[float, float, float]:
-    a, m, p = (max(0.0, (r - h) / r * 100.0) for h, r in zip(heights, reference, strict=True))
-    return a, m, p
+def _loss_pct(heights: tuple[float, ...], reference: tuple[float, ...]) -> tuple[float, ...]:
+    return tuple(max(0.0, (r - h) / r * 100.0) for h, r in zip(heights, reference, strict=True))
 
 
 def _own_loss_pct(heights: Heights) -> float:
@@ -107,67 +124,82 @@ def _reference(neighbours: list[VertebraMeasurement]) -> Heights:
     return a, m, p
 
 
+def _against_neighbours(
+    v: VertebraMeasurement, heights: Heights, neighbours: list[VertebraMeasurement]
+) -> LevelMeasurement:
+    a, m, p = heights
+    doubt = v.height_doubt_mm
+    ref = _reference(neighbours)
+    losses = _loss_pct(heights, ref)
+    worst = max(range(3), key=lambda k: losses[k])
+    names = ", ".join(n.structure for n in neighbours)
+    ref_doubts = [n.height_doubt_mm for n in neighbours]
+    loss_range = None
+    if doubt is not None and all(d is not None for d in ref_doubts):
+        # The reference is a mean of len(neighbours) independent heights.
+        ref_doubt = math.hypot(*(d or 0.0 for d in ref_doubts)) / len(ref_doubts)
+        loss_range = _loss_range_pct(losses[worst], heights[worst], ref[worst], doubt, ref_doubt)
+    grade_range, doubts = _grade_doubt(loss_range, doubt)
+    return LevelMeasurement(
+        vertebra=v,
+        reference_height_mm=ref[worst],
+        reference_from=f"neighbours {names}",
+        reference_method=ReferenceMethod.NEIGHBOURS,
+        posterior_neighbour_ratio=p / ref[2],
+        height_loss_pct=losses[worst],
+        height_loss_range_pct=loss_range,
+        genant_grade=genant_grade(losses[worst]),
+        genant_grade_range=grade_range,
+        morphology=morphology(
+            anterior_loss_pct=losses[0], middle_loss_pct=losses[1], posterior_loss_pct=losses[2]
+        ),
+        anterior_posterior_ratio=a / p,
+        middle_posterior_ratio=m / p,
+        issues=doubts,
+    )
+
+
+def _against_own_posterior(v: VertebraMeasurement, heights: Heights) -> LevelMeasurement:
+    """The fallback without an intact neighbour: Ha/Hp and Hm/Hp, the crush loss unknown."""
+    a, m, p = heights
+    losses = _loss_pct((a, m), (p, p))
+    worst = max(range(2), key=lambda k: losses[k])
+    loss = losses[worst]
+    doubt = v.height_doubt_mm
+    low = loss if doubt is None else _loss_range_pct(loss, heights[worst], p, doubt, doubt)[0]
+    grades = (genant_grade(low), genant_grade(UNSEEN_CRUSH_MAX_PCT))
+    note = Issue(
+        quality=Quality.LIMITED,
+        reason=f"no intact neighbour in view: anterior and middle heights against the level's "
+        f"own posterior height (Ha/Hp, Hm/Hp); a whole-body (crush) loss needs a neighbour, "
+        f"so the grade may be {grades[0]} to {grades[1]}",
+    )
+    return LevelMeasurement(
+        vertebra=v,
+        reference_height_mm=p,
+        reference_from=OWN_POSTERIOR_FROM,
+        reference_method=ReferenceMethod.OWN_POSTERIOR,
+        height_loss_pct=loss,
+        height_loss_range_pct=(low, UNSEEN_CRUSH_MAX_PCT),
+        genant_grade=genant_grade(loss),
+        genant_grade_range=grades,
+        morphology=morphology(
+            anterior_loss_pct=losses[0], middle_loss_pct=losses[1], posterior_loss_pct=0.0
+        ),
+        issues=(note,),
+        anterior_posterior_ratio=a / p,
+        middle_posterior_ratio=m / p,
+    )
+
+
 def _grade_one(v: VertebraMeasurement, neighbours: list[VertebraMeasurement]) -> LevelMeasurement:
     heights = v.heights_mm
     if heights is None or not _gradable(v):
         why = Issue(quality=Quality.LIMITED, reason="not graded: Genant grading covers C3-L6")
         return LevelMeasurement(vertebra=v, issues=(why,) if _ungraded(v) else ())
-    a, m, p = heights
-    doubt = v.height_doubt_mm
     if neighbours:
-        ref = _reference(neighbours)
-        losses = _loss_pct(heights, ref)
-        worst = max(range(3), key=lambda k: losses[k])
-        names = ", ".join(n.structure for n in neighbours)
-        ref_doubts = [n.height_doubt_mm for n in neighbours]
-        loss_range = None
-        if doubt is not None and all(d is not None for d in ref_doubts):
-            # The reference is a mean of len(neighbours) independent heights.
-            ref_doubt = math.hypot(*(d or 0.0 for d in ref_doubts)) / len(ref_doubts)
-            loss_range = _loss_range_pct(
-                losses[worst], heights[worst], ref[worst], doubt, ref_doubt
-            )
-        grade_range, doubts = _grade_doubt(loss_range, doubt)
-        return LevelMeasurement(
-            vertebra=v,
-            reference_height_mm=ref[worst],
-            reference_from=f"neighbours {names}",
-            posterior_neighbour_ratio=p / ref[2],
-            height_loss_pct=losses[worst],
-            height_loss_range_pct=loss_range,
-            genant_grade=genant_grade(losses[worst]),
-            genant_grade_range=grade_range,
-            morphology=morphology(
-                anterior_loss_pct=losses[0], middle_loss_pct=losses[1], posterior_loss_pct=losses[2]
-            ),
-            anterior_posterior_ratio=a / p,
-            middle_posterior_ratio=m / p,
-            issues=doubts,
-        )
-    loss = _own_loss_pct(heights)
-    own = _loss_pct(heights, (max(heights),) * 3)
-    low, high = min(heights), max(heights)
-    own_range = None if doubt is None else _loss_range_pct(loss, low, high, doubt, doubt)
-    own_grades, own_doubts = _grade_doubt(own_range, doubt)
-    note = Issue(
-        quality=Quality.LIMITED,
-        reason="no intact neighbour: height loss against the vertebra's own largest height",
-    )
-    return LevelMeasurement(
-        vertebra=v,
-        reference_height_mm=max(heights),
-        reference_from="own largest height",
-        height_loss_pct=loss,
-        height_loss_range_pct=own_range,
-        genant_grade=genant_grade(loss),
-        genant_grade_range=own_grades,
-        morphology=morphology(
-            anterior_loss_pct=own[0], middle_loss_pct=own[1], posterior_loss_pct=own[2]
-        ),
-        issues=(note, *own_doubts),
-        anterior_posterior_ratio=a / p,
-        middle_posterior_ratio=m / p,
-    )
+        return _against_neighbours(v, heights, neighbours)
+    return _against_own_posterior(v, heights)
 
 
 def _ungraded(v: VertebraMeasurement) -> bool:
@@ -184,7 +216,13 @@ def grade_spine(
         for v in order
         if _gradable(v) and v.heights_mm and _own_loss_pct(v.heights_mm) < GRADE_1_MIN_PCT
     }
-    first = [_grade_one(v, _neighbours(order, i, intact)) for i, v in enumerate(order)]
-    intact -= {lv.structure for lv in first if (lv.height_loss_pct or 0.0) >= GRADE_1_MIN_PCT}
-    levels = tuple(_grade_one(v, _neighbours(order, i, intact)) for i, v in enumerate(order))
-    return SpineMeasurement(levels=levels, method=method, layout=layout)
+    while True:
+        levels = tuple(_grade_one(v, _neighbours(order, i, intact)) for i, v in enumerate(order))
+        fractured = {
+            lv.structure for lv in levels if (lv.height_loss_pct or 0.0) >= GRADE_1_MIN_PCT
+        }
+        if not intact & fractured:
+            return SpineMeasurement(levels=levels, method=method, layout=layout)
+        # Two crushed levels side by side each look intact against the other: drop the
+        # fractured ones and grade again until no reference is a fractured level.
+        intact -= fractured

@@ -7,7 +7,10 @@ Project conventions (not confirmed clinical rules; marked so in the explanation)
   intravertebral clefts (PMC6530246, clinical reference 3.3). PROJECT CONVENTION.
   Unknown when the angle is flagged as uncertain and its doubt reaches across 15 degrees.
 * ``height_loss_pct`` carries its range within the heights' doubt (``spine``), so a
-  criterion whose threshold lies inside the range is unknown.
+  criterion whose threshold lies inside the range is unknown. A level graded against its
+  own posterior height (no intact neighbour in view) has a range up to 100 %: a crush
+  loss is not seen, so "height loss > 25 %" stays unknown unless the measured loss is
+  already above it. Each finding's source names the reference used.
 * ``retropulsion``: the mid-sagittal posterior wall bulges into the canal by at least
   ``max(2 mm, the coarsest voxel spacing)`` beyond the line joining its corners; below
   one voxel the bulge cannot be told from voxel steps. PROJECT CONVENTION.
@@ -60,6 +63,8 @@ def _finding(
     if level.quality is Quality.POOR:
         reasons = "; ".join(i.reason for i in level.all_issues)
         return LevelFinding(level=level.level, source=f"{source} (not measurable: {reasons})")
+    if level.reference_from is not None:
+        source = f"{source}; height loss against {level.reference_from}"
     v = level.vertebra
     wedge = _within(v.wedge_angle_deg, -90, 90)
     bulge = _within(v.retropulsion_mm, 0, 50)

@@ -26,6 +26,13 @@ class Quality(StrEnum):
 QUALITY_ORDER = (Quality.GOOD, Quality.LIMITED, Quality.POOR)
 
 
+class ReferenceMethod(StrEnum):
+    """What a level's height loss was measured against (``spine``)."""
+
+    NEIGHBOURS = "adjacent levels"  # same-station heights of the nearest intact neighbours
+    OWN_POSTERIOR = "own posterior height"  # Ha/Hp, Hm/Hp: no intact neighbour in view
+
+
 class Morphology(StrEnum):
     """Genant morphological type (clinical reference 3.1)."""
 
@@ -113,13 +120,15 @@ class LevelMeasurement:
 
     vertebra: VertebraMeasurement
     reference_height_mm: float | None = None
-    reference_from: str | None = None  # "neighbours T12, L2" or "own largest height"
+    reference_from: str | None = None  # "neighbours T12, L2" or "own posterior height (...)"
+    reference_method: ReferenceMethod | None = None
     anterior_posterior_ratio: float | None = None  # Ha/Hp
     middle_posterior_ratio: float | None = None  # Hm/Hp
     posterior_neighbour_ratio: float | None = None  # Hp / mean neighbour Hp
     height_loss_pct: float | None = None
     # The height loss if every height behind it (this level's and the reference's) were
-    # off by up to its ``height_doubt_mm`` in the worst direction; None when unknown.
+    # off by up to its ``height_doubt_mm`` in the worst direction; None when unknown. With
+    # the own-posterior reference the upper end is 100 %: a crush loss is not seen.
     height_loss_range_pct: tuple[float, float] | None = None
     genant_grade: int | None = None
     genant_grade_range: tuple[int, int] | None = None  # grades of the loss range's ends

@@ -1,0 +1,144 @@
+"""A label volume already in memory: its checks, its geometry and its measurement.
+
+No file is opened here (``nifti`` reads files): a caller holding an array and its
+geometry (the web app, the screener, a test) measures it as the CLI measures a file.
+``where`` names the input in every message (a path, or what the caller calls the array).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from kypho.errors import ImageGeometryError, InvalidInput
+from kypho.imaging.layouts import Layout, label_names, layout_from_labels
+from kypho.morphometry.body import measure_vertebra
+from kypho.morphometry.spine import grade_spine
+from kypho.morphometry.types import Issue, Quality, SpineMeasurement, VertebraMeasurement
+from kypho.morphometry.voxels import LabelIndex, VertebraVoxels, VolumeGeometry
+
+logger = logging.getLogger(__name__)
+MASK_METHOD = "mask, endplate-normal frame, stations at 15/50/85 % of depth"
+
+
+def integer_labels(where: object, data: Any) -> Any:
+    """``data`` as non-negative integer labels (whole-number floats converted), else refuse."""
+    if np.issubdtype(data.dtype, np.integer):
+        if data.dtype.kind == "i" and data.size and int(data.min()) < 0:
+            raise InvalidInput(f"{where}: expected label values >= 0, found {int(data.min())}")
+        return data.astype(np.uint8) if data.dtype.itemsize > 1 and int(data.max()) < 256 else data
+    if not np.issubdtype(data.dtype, np.floating):
+        raise InvalidInput(f"{where}: expected integer labels, found data type {data.dtype}")
+    rounded = np.rint(data)
+    off = ~np.isfinite(data) | (rounded != data) | (data < 0)
+    if off.any():
+        raise InvalidInput(
+            f"{where}: expected whole-number labels >= 0, found {data[off].flat[0]!r} "
+            f"(is this an image rather than a segmentation?)"
+        )
+    top = float(rounded.max()) if rounded.size else 0.0
+    return rounded.astype(np.uint8 if top < 256 else np.uint16 if top < 65536 else np.int32)
+
+
+def check_shape(where: object, shape: Sequence[int], max_voxels: int) -> tuple[int, int, int]:
+    """A 3-D, non-empty shape of at most ``max_voxels`` voxels (a trailing 1 dropped)."""
+    dims = tuple(int(n) for n in shape)
+    if len(dims) == 4 and dims[3] == 1:
+        dims = dims[:3]
+    if len(dims) != 3:
+        raise ImageGeometryError(
+            f"{where}: expected a 3-D label volume, found {len(dims)}-D shape {dims}"
+        )
+    voxels = math.prod(dims)
+    if voxels > max_voxels:
+        raise ImageGeometryError(
+            f"{where}: {voxels:,} voxels {dims}, above the limit of {max_voxels:,}; "
+            "raise max_image_voxels if this is intended"
+        )
+    if voxels == 0:
+        raise ImageGeometryError(f"{where}: expected a non-empty volume, found shape {dims}")
+    return dims[0], dims[1], dims[2]
+
+
+def checked_affine(
+    where: object, affine: Any, *, stored_spacing_mm: Sequence[float] = ()
+) -> NDArray[np.float64]:
+    """A finite, non-singular 4 x 4 voxel-to-RAS+ mm affine with spacing > 0 mm."""
+    matrix = np.asarray(affine, dtype=np.float64)
+    if matrix.shape != (4, 4):
+        raise ImageGeometryError(f"{where}: expected a 4 x 4 affine, found shape {matrix.shape}")
+    spacing = np.linalg.norm(matrix[:3, :3], axis=0)
+    bad = [z for z in (*stored_spacing_mm, *spacing) if not math.isfinite(z) or z <= 0]
+    if bad or not np.isfinite(matrix).all() or abs(np.linalg.det(matrix[:3, :3])) < 1e-9:
+        stored = f"pixdim {list(stored_spacing_mm)} and " if stored_spacing_mm else ""
+        raise ImageGeometryError(
+            f"{where}: expected voxel spacing > 0 mm, found {stored}affine spacing "
+            f"{[round(float(s), 4) for s in spacing]}"
+        )
+    return matrix
+
+
+def _measure_safely(
+    voxels: VertebraVoxels, geometry: VolumeGeometry, *, max_slice_thickness_mm: float
+) -> VertebraMeasurement:
+    try:
+        return measure_vertebra(voxels, geometry, max_slice_thickness_mm=max_slice_thickness_mm)
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as err:
+        logger.warning("%s: could not be measured: %s", voxels.structure, err)
+        issue = Issue(quality=Quality.POOR, reason=f"could not be measured: {err}")
+        return VertebraMeasurement(structure=voxels.structure, issues=(issue,))
+
+
+def measure_pairs(
+    where: object,
+    pairs: Sequence[tuple[VertebraVoxels, VolumeGeometry]],
+    *,
+    layout: Layout,
+    max_slice_thickness_mm: float,
+) -> SpineMeasurement:
+    """Measure and grade each vertebra; a bad level is flagged ``POOR``, never raised."""
+    if not pairs:
+        raise InvalidInput(f"{where}: expected at least one vertebra, found an empty mask")
+    measured = [
+        _measure_safely(v, g, max_slice_thickness_mm=max_slice_thickness_mm) for v, g in pairs
+    ]
+    spine = grade_spine(measured, method=MASK_METHOD, layout=layout.value)
+    return SpineMeasurement(
+        levels=spine.levels,
+        method=spine.method,
+        layout=spine.layout,
+        voxel_size_mm=pairs[0][1].spacing_mm,
+    )
+
+
+def measure_volume(
+    where: object,
+    labels: NDArray[np.integer],
+    geometry: VolumeGeometry,
+    *,
+    layout: Layout | None = None,
+    header_names: Mapping[int, str] | None = None,
+    body: NDArray[np.bool_] | None = None,
+    max_slice_thickness_mm: float = 3.0,
+) -> SpineMeasurement:
+    """Measure every vertebra of a checked label array (``body``: same shape, bodies only)."""
+    names_in_header = dict(header_names or {})
+    if layout is None:
+        top = int(labels.max())
+        layout = layout_from_labels(where, max_label=top, header_names=names_in_header)
+    names = label_names(layout, names_in_header)
+    index = LabelIndex(labels, wanted=names)
+    found = [index.voxels(k, v, body=body) for k, v in sorted(names.items())]
+    kept = [v for v in found if v is not None]
+    if not kept:
+        raise InvalidInput(
+            f"{where}: expected vertebra labels of layout {layout.value}, found labels "
+            f"{list(index.present)[:20]}; try --layout"
+        )
+    pairs = [(v, geometry) for v in kept]
+    return measure_pairs(where, pairs, layout=layout, max_slice_thickness_mm=max_slice_thickness_mm)
