@@ -21,8 +21,8 @@ EXPECTED = {  # example: (practice, medicare-l34106, vcf-suspicion)
     "04-stable-pain-two-findings": (N, C, C),
     "05-new-referral-radiograph-only": (I, I, C),
     "06-retropulsion-l2": (R, R, C),
-    "07-four-levels-one-session": (C, R, C),
-    "08-metastasis-t10": (C, N, R),
+    "07-four-levels-one-session": (R, R, C),  # more than 3 levels: review
+    "08-metastasis-t10": (R, N, R),  # malignant cause: review (oncology, biopsy)
     "09-discitis": (N, N, C),
     "10-pain-from-facet-joints": (N, N, C),
     "11-upper-thoracic-t3": (C, C, C),

@@ -26,7 +26,8 @@ def test_text_puts_the_decision_first_then_criteria_with_sources(
     code, out, _ = run(capsys, "assess", str(case), "--policy", "medicare-l34106", "--on", ON)
     assert code == 0
     lines = out.splitlines()
-    assert lines[2].startswith("DECISION: CANDIDATE")
+    assert lines[2] == "EX-01: medicare-l34106 candidate (L1)"  # every policy's verdict first
+    assert lines[5].startswith("DECISION: CANDIDATE")
     assert "[ok] Acute (< 6 weeks) or subacute (6-12 weeks) fracture" in out
     assert "35 days (5 wk 0 d, acute) since onset 2026-10-17" in out
     assert "source: LCD L34106 inclusion I-1, rule R1" in out
@@ -54,7 +55,7 @@ def test_markdown_has_a_table_per_level(capsys: pytest.CaptureFixture[str]) -> N
         capsys, "assess", str(case), "-p", "medicare-l34106", "--on", ON, "-f", "markdown"
     )
     assert code == 0
-    assert "**Decision (2026-11-21): NEEDS REVIEW**" in out
+    assert "**Decision (2026-11-21): NEEDS REVIEW - " in out
     assert out.count("### Level ") == 4
     assert "| Criterion | Outcome | Observed | Threshold | Source |" in out
 
@@ -70,7 +71,7 @@ def test_a_folder_assesses_every_case(capsys: pytest.CaptureFixture[str]) -> Non
 def test_policies_lists_versions_and_sources(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "policies")
     assert code == 0
-    assert "medicare-l34106  (version 2021-01-10" in out
+    assert "medicare-l34106  (coverage, version 2021-01-10" in out
     assert "source: Clinic pages 001_ed546894017ef93a.txt" in out
     code, out, _ = run(capsys, "policies", "--show", "vcf-suspicion")
     assert "sign-midline [score, patient]: Midline back pain" in out
@@ -81,7 +82,8 @@ def test_a_payer_policy_file_is_accepted(
 ) -> None:
     payer = tmp_path / "payer.toml"
     payer.write_text(
-        'id = "payer-x"\ntitle = "Payer X"\nversion = "1"\nsource = "contract 7"\n'
+        'id = "payer-x"\ntitle = "Payer X"\nversion = "1"\nkind = "coverage"\n'
+        'source = "contract 7"\n'
         '[[criterion]]\nid = "age"\ntext = "Fracture within 4 weeks"\ncites = ["contract 7 s.2"]\n'
         'test = { fact = "fracture_age_days", op = "<=", value = 28 }\n',
         encoding="utf-8",

@@ -37,9 +37,9 @@ CASE = {
     "continuum_of_care": {"bmd_referral_with_education": True,
                           "osteoporosis_program_instruction": True},
     "procedure": {"date": "2026-03-10", "levels": ["L1"]},
-    "follow_up": [{"date": "2026-04-01", "nrs": 3, "odi_pct": 30, "rdq": 10,
-                   "new_fractures": [], "complications": []}],
 }  # fmt: skip
+FOLLOWED_UP = dict(CASE, follow_up=[{"date": "2026-04-01", "nrs": 3, "odi_pct": 30, "rdq": 10,
+                                     "new_fractures": [], "complications": []}])  # fmt: skip
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_markdown_plan_outside_window_warns(capsys, case_file) -> None:
     code, out, _ = _run(capsys, "plan", str(case_file), "--on", "2026-03-02",
                         "--procedure-date", "2026-05-20", "--format", "markdown")  # fmt: skip
     assert code == 0
-    assert out.startswith("## Procedure plan")
+    assert out.startswith("# Procedure plan\n")
     assert "outside the window" in out
 
 
@@ -89,13 +89,14 @@ def test_documents_written_and_parsed_back(capsys, case_file, tmp_path) -> None:
                         "--calendar", str(ics), "--procedure-end", "2026-03-10T09:40")  # fmt: skip
     assert code == 0, err
     reader = PdfReader(io.BytesIO(consent.read_bytes()))
-    assert len(reader.pages) <= 2
+    assert len(reader.pages) <= 4  # 12 pt body text, every risk with its source
     assert "Consent for balloon kyphoplasty" in reader.pages[0].extract_text()
     html = discharge.read_text(encoding="utf-8")
     assert "Tue 10 Mar, 09:40 to 10:10" in html
-    assert "CLI-001" not in html
+    assert "Case ref: CLI-001" in html  # the case reference on every page
     events = Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
-    assert any(str(e["summary"]).startswith("Kyphoplasty: First follow-up") for e in events)
+    first = "Book your first follow-up (2-4 weeks): between"
+    assert any(str(e["summary"]).startswith(first) for e in events)
 
 
 @pytest.mark.parametrize(
@@ -123,13 +124,22 @@ def test_not_a_candidate_is_refused_unless_overridden(capsys, tmp_path) -> None:
     assert code == 1
     assert "PLAN REFUSED" in out
     assert "--override" in err
+    code, out, err = _run(capsys, "plan", str(path), "--on", "2026-03-02",
+                          "--override", "tumour board agreed")  # fmt: skip
+    assert code == 2 and "--overridden-by: expected the name of the physician" in err
     code, out, _ = _run(capsys, "plan", str(path), "--on", "2026-03-02",
-                        "--override", "tumour board agreed")  # fmt: skip
+                        "--override", "tumour board agreed",
+                        "--overridden-by", "Dr Osei")  # fmt: skip
     assert code == 0
-    assert "OVERRIDE: tumour board agreed" in out
+    assert "overridden by: Dr Osei\nreason: tumour board agreed" in out
+    # every refusal reason is restated after the override
+    assert "planned despite: absolute contraindication: Osteomyelitis" in out
+    assert "planned despite: L1: not met: The fracture happened within the last 12 weeks" in out
 
 
-def test_outcomes(capsys, case_file) -> None:
+def test_outcomes(capsys, tmp_path) -> None:
+    case_file = tmp_path / "followed.json"
+    case_file.write_text(json.dumps(FOLLOWED_UP), encoding="utf-8")
     code, out, _ = _run(capsys, "outcomes", str(case_file))
     assert code == 0
     assert "VISIT 2026-04-01 (DAY 22)" in out

@@ -1,4 +1,4 @@
-"""``kypho assess``: decide candidacy for case files under one or more policies."""
+"""``kypho assess``: parse, call the assess workflow, print; bad files listed at the end."""
 
 from __future__ import annotations
 
@@ -10,45 +10,71 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kypho.commands._options import OutputFormat, parse_date
-from kypho.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from kypho.rules import Assessment
+    from kypho.workflows.assess import BatchAssessment, CaseAssessment
 
-DEFAULT_POLICIES = ("practice", "medicare-l34106", "vcf-suspicion")
-
-
-def case_files(paths: list[Path]) -> list[Path]:
-    """Expand folders into their ``*.json`` files (sorted); keep files as given."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            inside = sorted(path.glob("*.json"))
-            if not inside:
-                raise InvalidInput(
-                    f"{path}: expected case files (*.json) in this folder, found none"
-                )
-            found += inside
-        else:
-            found.append(path)
-    return found
+EXIT_BAD_INPUT = 2
 
 
-def summary_table(rows: list[tuple[Path, list[Assessment]]]) -> str:
-    """One line per case and policy: decision, levels, what is missing or flagged."""
-    lines = [f"{'case file':<40} {'policy':<16} {'decision':<18} detail"]
-    for path, found in rows:
-        for a in found:
-            detail = ", ".join(f"{la.level} {la.decision.value}" for la in a.levels)
+def summary_table(batch: BatchAssessment) -> str:
+    """One line per case and policy: verdict, levels, what is missing or flagged."""
+    from kypho.rules.words import VERDICT_WORDS
+
+    lines = [f"{'case file':<40} {'policy':<16} {'decision':<30} detail"]
+    for found in batch.assessed:
+        name = Path(found.source).stem[:40]
+        for a in found.assessments:
+            detail = ", ".join(f"{la.level} {VERDICT_WORDS[la.decision.value]}" for la in a.levels)
             if a.score is not None:
                 detail = f"score {a.score} ({a.score_band})"
             if a.missing:
                 detail += f"; {len(a.missing)} document(s) missing"
             if a.warnings:
                 detail += f"; {len(a.warnings)} warning(s)"
-            lines.append(f"{path.stem[:40]:<40} {a.policy_id:<16} {a.decision.value:<18} {detail}")
+            verdict = VERDICT_WORDS[a.verdict]
+            lines.append(f"{name:<40} {a.policy_id:<16} {verdict:<30} {detail}")
     lines.append("Decision support only: the physician decides. Details: --format text.")
     return "\n".join(lines)
+
+
+def _json(batch: BatchAssessment) -> str:
+    from kypho.rules.report import assessment_to_dict
+
+    doc = {
+        "assessed_on": batch.on.isoformat(),
+        "cases": [
+            {
+                "case_id": found.case.case_id,
+                "file": found.source,
+                "assessments": [assessment_to_dict(a) for a in found.assessments],
+            }
+            for found in batch.assessed
+        ],
+        "failed": [{"file": bad.source, "message": bad.message} for bad in batch.failed],
+    }
+    return json.dumps(doc, indent=2)
+
+
+def _case_text(found: CaseAssessment, output: OutputFormat, *, verbose: bool) -> str:
+    from kypho.rules.explain import as_markdown, as_text, verdict_line
+
+    heading = "#" if output is OutputFormat.MARKDOWN else "==="
+    parts = [f"{heading} Case {found.case.case_id} ({Path(found.source).name})"]
+    parts.append(verdict_line(found.case.case_id, found.assessments))
+    for a in found.assessments:
+        parts.append(
+            as_markdown(a) if output is OutputFormat.MARKDOWN else as_text(a, verbose=verbose)
+        )
+    return "\n\n".join(parts) + "\n"
+
+
+def render(batch: BatchAssessment, output: OutputFormat, *, verbose: bool = False) -> str:
+    if output is OutputFormat.JSON:
+        return _json(batch)
+    if output is OutputFormat.SUMMARY:
+        return summary_table(batch)
+    return "\n".join(_case_text(found, output, verbose=verbose) for found in batch.assessed)
 
 
 def assess_command(
@@ -64,43 +90,31 @@ def assess_command(
     output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TEXT,
     verbose: Annotated[bool, typer.Option(help="Show every sub-criterion.")] = False,
 ) -> None:
-    """Decide, per policy, whether each case is a candidate, and explain why."""
-    from kypho.casefile import load_case
-    from kypho.rules import assess, load_policy, load_policy_file
-    from kypho.rules.explain import as_markdown, as_text
-    from kypho.rules.report import assessment_to_dict
+    """Decide, per policy, whether each case is a candidate, and explain why.
 
+    Every good file is assessed; each bad one is listed on stderr with its message, and
+    the exit status is then 2.
+    """
+    from kypho.config import load_settings
+    from kypho.workflows.assess import assess_files
+    from kypho.workflows.policies import resolve_policies
+
+    settings = load_settings()
     day = parse_date("--on", on, default=date.today())
-    policies = [load_policy(p) for p in policy or ([] if policy_file else DEFAULT_POLICIES)]
-    policies += [load_policy_file(f) for f in policy_file or ()]
-    loaded = [(path, load_case(path)) for path in case_files(cases)]
-    results = [(path, case, [assess(case, p, on=day) for p in policies]) for path, case in loaded]
-    if output is OutputFormat.JSON:
-        doc = {
-            "assessed_on": day.isoformat(),
-            "cases": [
-                {
-                    "case_id": case.case_id,
-                    "file": str(path),
-                    "assessments": [assessment_to_dict(a) for a in found],
-                }
-                for path, case, found in results
-            ],
-        }
-        typer.echo(json.dumps(doc, indent=2))
-        return
-    if output is OutputFormat.SUMMARY:
-        typer.echo(summary_table([(path, found) for path, _, found in results]))
-        return
-    render = (
-        as_markdown if output is OutputFormat.MARKDOWN else lambda a: as_text(a, verbose=verbose)
-    )
-    for path, case, found in results:
-        rule = "#" if output is OutputFormat.MARKDOWN else "="
-        typer.echo(f"{rule * 3} Case {case.case_id} ({path.name})")
-        for a in found:
-            typer.echo(render(a))
-            typer.echo("")
+    policies = resolve_policies(policy or (), policy_file or (), settings=settings)
+    batch = assess_files(cases, policies, on=day, max_case_file_bytes=settings.max_case_file_bytes)
+    if batch.assessed or output is OutputFormat.JSON:
+        typer.echo(render(batch, output, verbose=verbose))
+    for bad in batch.failed:
+        typer.echo(f"kypho: error: {bad.message}", err=True)
+    if batch.failed:
+        n = len(batch.failed)
+        typer.echo(
+            f"kypho: {len(batch.assessed)} case file(s) assessed, {n} could not be read "
+            "(listed above)",
+            err=True,
+        )
+        raise typer.Exit(code=EXIT_BAD_INPUT)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,8 +1,8 @@
-"""``kypho plan`` and ``kypho outcomes``: parse, call the library, print, write documents."""
+"""``kypho plan`` and ``kypho outcomes``: parse, call one workflow, print, write documents."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -13,9 +13,9 @@ from kypho.commands._options import optional_date
 from kypho.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from kypho.planning import ProcedurePlan
+    from kypho.workflows.documents import DocumentKind
 
-DEFAULT_START = time(8, 0)  # assumed start when --procedure-end is not given
+EXIT_REFUSED = 1
 
 
 class Format(StrEnum):
@@ -25,6 +25,11 @@ class Format(StrEnum):
 
 
 def parse_datetime(text: str | None, option: str) -> datetime | None:
+    """An ISO date and time from the command line (``None`` when not given).
+
+    >>> parse_datetime("2026-03-10T09:40", "--procedure-end")
+    datetime.datetime(2026, 3, 10, 9, 40)
+    """
     if text is None:
         return None
     try:
@@ -35,13 +40,6 @@ def parse_datetime(text: str | None, option: str) -> datetime | None:
         ) from None
 
 
-def _check_suffix(path: Path | None, option: str, allowed: tuple[str, ...]) -> None:
-    if path is not None and path.suffix.lower() not in allowed:
-        raise InvalidInput(
-            f"{option}: expected a file ending in {' or '.join(allowed)}, got {str(path)!r}"
-        )
-
-
 def _render(sections: list[tuple[str, list[str]]], fmt: Format, json_text: str) -> str:
     from kypho.documents import as_markdown, as_text
 
@@ -50,60 +48,41 @@ def _render(sections: list[tuple[str, list[str]]], fmt: Format, json_text: str) 
     return as_markdown(sections) if fmt is Format.MARKDOWN else as_text(sections)
 
 
-def _write_patient_documents(
-    plan: ProcedurePlan, end: datetime, outputs: dict[str, Path | None]
-) -> None:
-    from kypho.documents import (
-        consent_document,
-        discharge_document,
-        render_html,
-        render_ics,
-        render_pdf,
-    )
-    from kypho.pathway import recovery_pathway
+def _wanted(
+    consent: Path | None, discharge: Path | None, calendar: Path | None
+) -> dict[DocumentKind, Path]:
+    from kypho.documents.write import check_outputs
+    from kypho.workflows.documents import DocumentKind, check_suffixes
 
-    pathway = recovery_pathway(end)
-    for key in ("consent", "discharge"):
-        path = outputs[key]
-        if path is not None:
-            doc = consent_document(plan) if key == "consent" else discharge_document(pathway)
-            if path.suffix.lower() == ".pdf":
-                path.write_bytes(render_pdf(doc))
-            else:
-                path.write_text(render_html(doc), encoding="utf-8")
-            typer.echo(f"wrote {key}: {path}", err=True)
-    calendar = outputs["calendar"]
-    if calendar is not None:
-        calendar.write_bytes(render_ics(pathway))
-        typer.echo(f"wrote calendar: {calendar}", err=True)
-
-
-def _procedure_end(
-    plan_date: date | None, end_text: str | None, duration_high_min: int
-) -> datetime:
-    end = parse_datetime(end_text, "--procedure-end")
-    if end is not None:
-        return end
-    if plan_date is None:
-        raise InvalidInput(
-            "patient documents: expected a procedure date (--procedure-date or "
-            "procedure.procedure_date in the case file) or --procedure-end; got neither"
-        )
-    return datetime.combine(plan_date, DEFAULT_START) + timedelta(minutes=duration_high_min)
+    given = {
+        DocumentKind.CONSENT: consent,
+        DocumentKind.DISCHARGE: discharge,
+        DocumentKind.CALENDAR: calendar,
+    }
+    wanted = {kind: path for kind, path in given.items() if path is not None}
+    check_suffixes(wanted)
+    check_outputs(list(wanted.values()))
+    return wanted
 
 
 CaseArg = Annotated[Path, typer.Argument(help="Case file (JSON).", dir_okay=False)]
 DateOpt = Annotated[str | None, typer.Option("--procedure-date", help="Planned date, YYYY-MM-DD.")]
 FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.")]
+OnOpt = Annotated[str | None, typer.Option(help="Assessment date (default today).")]
 
 
 def plan_command(
     case_file: CaseArg,
     procedure_date: DateOpt = None,
     fmt: FormatOpt = Format.TEXT,
-    policy: Annotated[str, typer.Option(help="Candidacy policy id.")] = "practice",
-    on: Annotated[str | None, typer.Option(help="Assessment date (default today).")] = None,
-    override: Annotated[str | None, typer.Option(help="Reason to plan a non-candidate.")] = None,
+    policy: Annotated[str, typer.Option(help="Candidacy or coverage policy id.")] = "practice",
+    on: OnOpt = None,
+    override: Annotated[
+        str | None, typer.Option(help="The physician's reason to plan a refused case.")
+    ] = None,
+    overridden_by: Annotated[
+        str | None, typer.Option(help="The physician who overrides the refusal.")
+    ] = None,
     consent: Annotated[Path | None, typer.Option(help="Write consent (.pdf or .html).")] = None,
     discharge: Annotated[Path | None, typer.Option(help="Write discharge (.pdf/.html).")] = None,
     calendar: Annotated[Path | None, typer.Option(help="Write recovery calendar (.ics).")] = None,
@@ -111,32 +90,47 @@ def plan_command(
         str | None, typer.Option(help="When the procedure ended, YYYY-MM-DDTHH:MM.")
     ] = None,
 ) -> None:
-    """Plan the procedure (levels, approach, cement, codes, logistics, checklist, risks)."""
+    """Plan the procedure (safety screen, levels, approach, cement, codes, logistics, risks)."""
     from kypho.casefile import load_case
+    from kypho.config import load_settings
     from kypho.documents import plan_json, plan_sections
-    from kypho.planning import build_plan
-    from kypho.rules import assess, load_policy
+    from kypho.documents.write import write_documents
+    from kypho.policyfile import load_policy
+    from kypho.workflows.documents import build_documents
+    from kypho.workflows.documents import procedure_end as end_of
+    from kypho.workflows.plan import plan_case
 
-    _check_suffix(consent, "--consent", (".pdf", ".html"))
-    _check_suffix(discharge, "--discharge", (".pdf", ".html"))
-    _check_suffix(calendar, "--calendar", (".ics",))
+    settings = load_settings()
+    wanted = _wanted(consent, discharge, calendar)
     day = optional_date("--procedure-date", procedure_date)
     assessed_on = optional_date("--on", on) or date.today()
-    case = load_case(case_file)
-    assessment = assess(case, load_policy(policy), on=assessed_on)
-    plan = build_plan(case, assessment, procedure_date=day, override_reason=override)
+    ended_at = parse_datetime(procedure_end, "--procedure-end")
+    case = load_case(case_file, max_bytes=settings.max_case_file_bytes)
+    planned = plan_case(
+        case,
+        load_policy(policy),
+        on=assessed_on,
+        procedure_date=day,
+        override_reason=override,
+        overridden_by=overridden_by,
+    )
+    plan = planned.plan
+    files: dict[Path, bytes] = {}
+    if wanted and not plan.refused:
+        end = end_of(plan, ended_at=ended_at)
+        now = datetime.now(UTC)
+        files = build_documents(plan, wanted, ended_at=end, settings=settings, now=now)
     typer.echo(_render(plan_sections(plan), fmt, plan_json(plan)), nl=False)
     if plan.refused:
         typer.echo(
-            "kypho: plan refused: the case is not a candidate (reasons above); "
-            "pass --override REASON to plan anyway",
+            "kypho: plan refused (reasons above); a physician may plan anyway with "
+            "--override REASON --overridden-by NAME",
             err=True,
         )
-        raise typer.Exit(code=1)
-    outputs = {"consent": consent, "discharge": discharge, "calendar": calendar}
-    if any(outputs.values()):
-        end = _procedure_end(plan.procedure_date, procedure_end, plan.duration_high_min)
-        _write_patient_documents(plan, end, outputs)
+        raise typer.Exit(code=EXIT_REFUSED)
+    write_documents(files)
+    for path in files:
+        typer.echo(f"wrote {path}", err=True)
 
 
 def outcomes_command(
@@ -144,10 +138,12 @@ def outcomes_command(
 ) -> None:
     """Outcomes at each follow-up visit against baseline, MCID and published results."""
     from kypho.casefile import load_case
+    from kypho.config import load_settings
     from kypho.documents import outcome_sections, to_json
     from kypho.pathway import evaluate_outcomes
 
-    case = load_case(case_file)
+    settings = load_settings()
+    case = load_case(case_file, max_bytes=settings.max_case_file_bytes)
     day = optional_date("--procedure-date", procedure_date) or case.procedure.procedure_date
     if day is None:
         raise InvalidInput(
