@@ -10,7 +10,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from kypho.errors import InvalidInput
 
@@ -32,7 +32,9 @@ class Settings(BaseSettings):
         default="UTC", description="IANA time zone of the clinic (calendar events, 'today')."
     )
     default_policies: tuple[str, ...] = Field(
-        default=BUNDLED_POLICIES, description="Policies `assess` uses when none is named."
+        default=BUNDLED_POLICIES,
+        min_length=1,
+        description="Policies `assess` uses when none is named (a JSON list of ids).",
     )
     max_case_file_bytes: int = Field(default=2_000_000, gt=0, description="Largest case file.")
     max_policy_file_bytes: int = Field(default=1_000_000, gt=0, description="Largest policy.")
@@ -61,6 +63,11 @@ def load_settings(**overrides: object) -> Settings:
     """Read the environment once (``KYPHO_*``); a bad value is ``InvalidInput`` naming it."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except SettingsError as err:  # a value that is not even parseable (a list not in JSON)
+        field = str(err).split('"')[1] if '"' in str(err) else "*"
+        raise InvalidInput(
+            f'KYPHO_{field.upper()}: expected a JSON value such as ["practice"], could not read it'
+        ) from None
     except ValidationError as err:
         first = err.errors()[0]
         name = "KYPHO_" + str(first["loc"][0]).upper() if first["loc"] else "KYPHO_*"

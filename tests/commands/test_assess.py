@@ -27,7 +27,8 @@ def test_text_puts_the_decision_first_then_criteria_with_sources(
     assert code == 0
     lines = out.splitlines()
     assert lines[2] == "EX-01: medicare-l34106 candidate (L1)"  # every policy's verdict first
-    assert lines[5].startswith("DECISION: CANDIDATE")
+    assert lines[4] == "Safety screen: no contraindication recorded"
+    assert lines[7].startswith("DECISION: CANDIDATE")
     assert "[ok] Acute (< 6 weeks) or subacute (6-12 weeks) fracture" in out
     assert "35 days (5 wk 0 d, acute) since onset 2026-10-17" in out
     assert "source: LCD L34106 inclusion I-1, rule R1" in out

@@ -2,8 +2,8 @@
 
 EX-01 is a one-level candidate treated in the office under local anaesthesia with
 sedation; EX-07 has four levels (a relative contraindication, so ``needs_review`` under
-the practice policy), planned by a physician's override with general anaesthesia and
-an overnight stay.
+the practice policy: planned, with the warnings on top) with general anaesthesia and an
+overnight stay; EX-09 has discitis (absolute: refused) and is planned by an override.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "cases"
 ASSESSED_ON = date(2026, 11, 21)
 PROCEDURE_DAY = date(2026, 11, 26)  # a Thursday
 PROCEDURE_END = datetime(2026, 11, 26, 10, 15)
-OVERRIDE_07 = "four acute levels in one session, agreed at the spine MDT"
+OVERRIDE_09 = "discitis treated and cleared, agreed at the spine MDT"
 
 
 def example_plan(stem: str, *, override: str | None = None) -> ProcedurePlan:
@@ -45,7 +45,14 @@ def plan() -> ProcedurePlan:
 
 @pytest.fixture
 def plan07() -> ProcedurePlan:
-    return example_plan("07-four-levels-one-session", override=OVERRIDE_07)
+    """Planned with warnings: more than 3 levels is a relative contraindication."""
+    return example_plan("07-four-levels-one-session")
+
+
+@pytest.fixture
+def plan09() -> ProcedurePlan:
+    """Refused (discitis, an absolute contraindication), planned by a physician's override."""
+    return example_plan("09-discitis", override=OVERRIDE_09)
 
 
 @pytest.fixture

@@ -29,26 +29,28 @@ def _all_outputs(plan) -> tuple[str, str, str]:
     return as_text(sections), as_markdown(sections), plan_json(plan)
 
 
-def test_headings_in_order_with_reasons_and_warnings_on_top(plan07) -> None:
-    headings = [h for h, _ in plan_sections(plan07)]
+def test_headings_in_order_with_reasons_and_warnings_on_top(plan09, plan07) -> None:
+    assert [h for h, _ in plan_sections(plan07)][:3] == ["Procedure plan", "Warnings",
+                                                        "Safety screen"]  # fmt: skip
+    headings = [h for h, _ in plan_sections(plan09)]
     assert headings[:5] == ["Procedure plan", "Refusal reasons (overridden)", "Override",
                             "Warnings", "Safety screen"]  # fmt: skip
     assert headings[-2:] == ["Missing facts", "Note"]
 
 
-def test_override_restates_who_why_and_the_refusal_reasons(plan07) -> None:
-    text, markdown, raw = _all_outputs(plan07)
-    override = dict(plan_sections(plan07))["Override"]
+def test_override_restates_who_why_and_the_refusal_reasons(plan09) -> None:
+    text, markdown, raw = _all_outputs(plan09)
+    override = dict(plan_sections(plan09))["Override"]
     assert override[0] == "overridden by: Dr A. Example"
-    assert override[1] == f"reason: {plan07.override_reason}"
-    assert plan07.refusal_reasons  # kept after the override
-    for reason in map(humanize, plan07.refusal_reasons):
+    assert override[1] == f"reason: {plan09.override_reason}"
+    assert plan09.refusal_reasons  # kept after the override
+    for reason in map(humanize, plan09.refusal_reasons):
         assert f"planned despite: {reason}" in override
         assert reason in text and reason in markdown
     data = json.loads(raw)
     assert list(data)[:8] == ["case_id", "policy_id", "decision", "refused", "refusal_reasons",
                               "override_reason", "overridden_by", "warnings"]  # fmt: skip
-    assert data["refusal_reasons"] == list(plan07.refusal_reasons)
+    assert data["refusal_reasons"] == list(plan09.refusal_reasons)
     assert data["overridden_by"] == "Dr A. Example"
 
 
@@ -60,8 +62,8 @@ def test_every_warning_in_text_markdown_and_json(plan07) -> None:
     assert json.loads(raw)["warnings"] == list(plan07.warnings)
 
 
-def test_refused_plan_shows_reasons_without_override(plan07) -> None:
-    refused = replace(plan07, refused=True, override_reason=None, overridden_by=None, levels=())
+def test_refused_plan_shows_reasons_without_override(plan09) -> None:
+    refused = replace(plan09, refused=True, override_reason=None, overridden_by=None, levels=())
     sections = dict(plan_sections(refused))
     assert list(sections)[:4] == ["Plan refused", "Refusal reasons", "Warnings", "Safety screen"]
     assert "Override" not in sections and "Levels" not in sections

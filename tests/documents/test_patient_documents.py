@@ -137,15 +137,23 @@ def test_consent_asks_about_what_is_not_recorded(plan) -> None:
     assert checked.paragraphs[-1] == "None of the things checked was found so far."
 
 
-def test_consent_after_override_says_despite_what_and_why(plan07) -> None:
-    doc = consent_document(plan07, clinic=CLINIC)
+def test_consent_after_override_says_despite_what_and_why(plan09) -> None:
+    doc = consent_document(plan09, clinic=CLINIC)
     why = _sections(doc)["Why your doctor chose to go ahead"]
-    assert f"\u201c{plan07.override_reason}\u201d" in why.paragraphs[1]
-    assert plan07.override_reason.startswith("four acute levels in one session")
+    assert f"\u201c{plan09.override_reason}\u201d" in why.paragraphs[1]
+    assert plan09.override_reason.startswith("discitis treated and cleared")
     assert why.paragraphs[1].startswith("Your doctor (Dr A. Example) chose to go ahead anyway.")
-    assert len(why.bullets) == 1
-    assert "more than three fractures treated in one procedure" in why.bullets[0]
-    assert "needs_review" not in doc.prose
+    # In the patient's words, once: the screen's plain name, not the criterion's jargon.
+    assert why.bullets == ("An infection in a disc of the spine",)
+    assert "observed" not in doc.prose and "threshold" not in doc.prose
+    assert "not_candidate" not in doc.prose
+
+
+def test_consent_without_override_has_no_override_section(plan07) -> None:
+    assert plan07.override_reason is None and not plan07.refused
+    assert "Why your doctor chose to go ahead" not in _sections(
+        consent_document(plan07, clinic=CLINIC)
+    )
 
 
 @pytest.mark.parametrize(

@@ -98,14 +98,19 @@ def test_visit_at_one_month_is_compared_with_one_month_figures_only() -> None:
     nrs, odi, rdq = first.changes
     assert nrs.improvement_points == 5 and nrs.reaches_mcid is Outcome.MET
     assert nrs.note == (
-        "below EVOLVE mean 5.4 at 1 month; at or above VERTOS II conservative arm mean 2.7 "
-        "at 1 month"
+        "below EVOLVE's mean improvement of 5.4 at 1 month; at or above VERTOS II "
+        "conservative arm's mean improvement of 2.7 at 1 month"
     )
-    assert odi.improvement_points == 24 and odi.note == "below EVOLVE mean 30.5 at 1 month"
+    assert (
+        odi.improvement_points == 24
+        and odi.note == "below EVOLVE's mean improvement of 30.5 at 1 month"
+    )
     assert rdq.improvement_points == 3 and rdq.reaches_mcid is Outcome.NOT_MET
     assert "no published RDQ figure" in rdq.note
     nrs2, odi2, rdq2 = second.changes
-    assert nrs2.note == "at or above EVOLVE mean 6 at 3 months"  # VERTOS II has no 3 months
+    assert (
+        nrs2.note == "at or above EVOLVE's mean improvement of 6 at 3 months"
+    )  # VERTOS II has no 3 months
     assert odi2.improvement_points == 44
     assert (rdq2.reaches_mcid, rdq2.note) == (Outcome.UNKNOWN, "not measured at this visit")
     assert second.new_fractures == "not recorded"
@@ -136,7 +141,7 @@ def test_one_week_visit_has_pain_figure_but_no_odi_figure() -> None:
     ).visits[0]
     nrs, odi, _ = visit.changes
     assert visit.time_point == ONE_WEEK
-    assert nrs.note == "at or above EVOLVE mean 5.2 at 1 week"
+    assert nrs.note == "at or above EVOLVE's mean improvement of 5.2 at 1 week"
     assert odi.note == "no published ODI figure at 1 week in our sources"
 
 
@@ -158,7 +163,7 @@ def test_day_181_is_a_six_month_visit_with_no_vertos_figure() -> None:
         _case(_visit(PROCEDURE + timedelta(days=181), nrs=2)), procedure_date=PROCEDURE
     ).visits[0]
     assert visit.time_point == SIX_MONTHS
-    assert visit.changes[0].note == "at or above EVOLVE mean 6.2 at 6 months"
+    assert visit.changes[0].note == "at or above EVOLVE's mean improvement of 6.2 at 6 months"
     assert [b.trial for b in visit.changes[0].benchmarks] == ["EVOLVE"]
 
 

@@ -90,7 +90,7 @@ def test_not_a_candidate_is_refused_with_reasons(case, new_assessment) -> None:
     )
     assert plan.refused
     assert plan.levels == ()
-    assert plan.refusal_reasons[0] == "decision under policy practice: not_candidate"
+    assert plan.refusal_reasons[0] == "decision under policy practice: not a candidate"
     assert any(r.startswith("T12: not met: Fracture is under 12 weeks old") for r in
                plan.refusal_reasons)  # fmt: skip
 
@@ -98,7 +98,7 @@ def test_not_a_candidate_is_refused_with_reasons(case, new_assessment) -> None:
 def test_override_is_recorded_and_plans_all_reviewed_levels(case, new_assessment) -> None:
     plan = build_plan(
         case,
-        new_assessment(Decision.NEEDS_REVIEW),
+        new_assessment(Decision.NOT_CANDIDATE),
         procedure_date=date(2026, 3, 10),
         override_reason="  tumour board  ",
         overridden_by=" Dr Ada Osei ",
@@ -110,9 +110,19 @@ def test_override_is_recorded_and_plans_all_reviewed_levels(case, new_assessment
     assert plan.warnings[0] == (
         "OVERRIDE by Dr Ada Osei: tumour board; without it the plan is refused for 3 reason(s):"
     )
-    assert plan.warnings[1] == "overridden: decision under policy practice: needs_review"
-    assert plan.refusal_reasons[0] == "decision under policy practice: needs_review"
+    assert plan.warnings[1] == "overridden: decision under policy practice: not a candidate"
+    assert plan.refusal_reasons[0] == "decision under policy practice: not a candidate"
     assert len(plan.refusal_reasons) == 3  # decision and the two levels' unmet criterion
+
+
+def test_needs_review_plans_with_each_review_reason_on_top_and_no_override(
+    case, new_assessment
+) -> None:
+    plan = build_plan(case, new_assessment(Decision.NEEDS_REVIEW), procedure_date=date(2026, 3, 10),
+                      override_reason="not needed", overridden_by="Dr Ada Osei")  # fmt: skip
+    assert not plan.refused and plan.refusal_reasons == ()
+    assert plan.override_reason is None and plan.overridden_by is None  # nothing to override
+    assert [lp.level for lp in plan.levels] == [Level.T12, Level.L1]
 
 
 def test_three_levels_general_anesthesia_hospital_overnight(case, new_assessment) -> None:

@@ -116,7 +116,7 @@ def test_override_on_a_plan_with_nothing_to_override_adds_no_warning() -> None:
 def test_policy_refusal_and_absolute_contraindication_are_both_reasons() -> None:
     case = make_case(pregnant=True)
     plan = build_plan(case, make_assessment(Decision.NOT_CANDIDATE), procedure_date=DAY)
-    assert plan.refusal_reasons[0] == "decision under policy practice: not_candidate"
+    assert plan.refusal_reasons[0] == "decision under policy practice: not a candidate"
     assert (
         plan.refusal_reasons[-1] == "absolute contraindication: Pregnancy (patient.pregnant: yes)"
     )
@@ -126,17 +126,21 @@ def test_unrecorded_absolute_contraindication_warns_and_is_missing() -> None:
     plan = build_plan(make_case(pregnant=None), make_assessment(), procedure_date=DAY)
     assert not plan.refused  # unknown stays unknown: not a refusal
     assert plan.warnings == (
-        "not recorded: Pregnancy (patient.pregnant), an absolute contraindication: check "
-        "before the procedure",
+        "not recorded: Pregnancy, an absolute contraindication: check before the procedure "
+        "(case file field patient.pregnant)",
     )
-    assert "patient.pregnant (Pregnancy: safety screen)" in plan.missing
+    assert (
+        "Pregnancy: not recorded (safety screen; case file field patient.pregnant)" in plan.missing
+    )
 
 
 def test_unrecorded_relative_contraindication_is_missing_not_warned() -> None:
     case = with_contraindications(make_case(), myelopathy=None)
     plan = build_plan(case, make_assessment(), procedure_date=DAY)
     assert plan.warnings == ()
-    assert "contraindications.myelopathy (Myelopathy: safety screen)" in plan.missing
+    assert (
+        "Myelopathy: not recorded (safety screen; case file field contraindications.myelopathy)"
+    ) in plan.missing
 
 
 @pytest.mark.parametrize(
@@ -168,7 +172,7 @@ def test_a_triage_policy_cannot_plan() -> None:
     message = str(err.value)
     assert message.startswith("--policy: expected a candidacy or coverage policy")
     assert "vcf-suspicion, a triage policy" in message
-    assert "advanced_imaging_indicated" in message
+    assert "(advanced imaging indicated) says what to do next" in message
 
 
 def test_the_caller_names_its_own_policy_field() -> None:
@@ -206,6 +210,6 @@ def test_an_unknown_required_criterion_is_a_refusal_reason() -> None:
     )
     plan = build_plan(make_case(), assessment, procedure_date=DAY)
     assert plan.refusal_reasons == (
-        "decision under policy practice: needs_information",
+        "decision under policy practice: needs information",
         "unknown: Pain NRS >= 5 (observed: not recorded; threshold: >= 5)",
     )

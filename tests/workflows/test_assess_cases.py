@@ -115,3 +115,24 @@ def test_files_named_one_by_one_and_a_message_without_the_file_gets_it() -> None
         batch.failed[0].message
         == f"{one}: policies: expected at least one policy to assess against, got none"
     )
+
+
+def test_every_case_is_screened_whatever_the_policy_tests(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    mine = tmp_path / "mine.toml"
+    mine.write_text(
+        'id = "mine"\ntitle = "Mine"\nversion = "1"\nkind = "candidacy"\nsource = "x"\n'
+        '[[criterion]]\nid = "adult"\ntext = "Adult"\ncites = ["x"]\n'
+        'test = { fact = "age_years", op = ">=", value = 18 }\n',
+        encoding="utf-8",
+    )
+    case = EXAMPLES / "09-discitis.json"
+    code = main(["assess", str(case), "--policy-file", str(mine), "--on", ON.isoformat()])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert out[2] == "EX-09: mine candidate"
+    assert (
+        out[4]
+        == "Safety screen: absolute contraindication: Discitis (contraindications.discitis: yes)"
+    )
+    clean = assess_case(load_case(EXAMPLES / GOOD[0]), (load_policy("practice"),), on=ON)
+    assert clean.contraindications_present == () and clean.contraindications_not_recorded == ()

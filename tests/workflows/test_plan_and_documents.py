@@ -15,7 +15,7 @@ from kypho.casefile import load_case
 from kypho.config import Settings
 from kypho.errors import InvalidInput
 from kypho.policyfile import load_policy
-from kypho.workflows.documents import DocumentKind, build_documents, procedure_end
+from kypho.workflows.documents import DocumentKind, build_documents, check_procedure_end
 from kypho.workflows.plan import plan_case
 from kypho.workflows.policies import policy_from_text, resolve_policies
 
@@ -41,8 +41,8 @@ def test_a_candidate_is_planned_and_its_assessment_kept() -> None:
 
 def test_an_override_needs_a_physician() -> None:
     with pytest.raises(InvalidInput, match="--overridden-by: expected the name of the physician"):
-        planned("07-four-levels-one-session", override_reason="MDT agreed")
-    done = planned("07-four-levels-one-session", override_reason="MDT agreed",
+        planned("09-discitis", override_reason="MDT agreed")
+    done = planned("09-discitis", override_reason="MDT agreed",
                    overridden_by="Dr A. Example")  # fmt: skip
     assert not done.plan.refused and done.plan.overridden_by == "Dr A. Example"
 
@@ -60,8 +60,7 @@ def test_documents_are_bytes_keyed_by_path_with_the_clinic_from_settings(tmp_pat
         DocumentKind.DISCHARGE: tmp_path / "discharge.html",
         DocumentKind.CALENDAR: tmp_path / "recovery.ics",
     }
-    end = procedure_end(plan, ended_at=None)
-    assert end == datetime(2026, 11, 26, 9, 0)  # 08:00 + 60 min, the plan's longest duration
+    end = datetime(2026, 11, 26, 9, 0)
     files = build_documents(plan, wanted, ended_at=end, settings=SETTINGS, now=NOW)
     assert set(files) == set(wanted.values())
     assert not any(p.exists() for p in files)  # nothing written by the workflow itself
@@ -88,14 +87,30 @@ def test_a_wrong_suffix_names_the_option(tmp_path: Path) -> None:
                         ended_at=END, settings=SETTINGS, now=NOW)  # fmt: skip
 
 
-def test_procedure_end_on_both_sides_of_the_procedure_date() -> None:
+def test_procedure_end_on_the_day_or_the_night_after() -> None:
     plan = planned("01-acute-l1-worsening-candidate").plan
-    same_day = datetime(2026, 11, 26, 0, 0)
-    assert procedure_end(plan, ended_at=same_day) == same_day
-    with pytest.raises(InvalidInput, match="--procedure-end: expected a time on or after"):
-        procedure_end(plan, ended_at=datetime(2026, 11, 25, 23, 59))
+    for ok in (datetime(2026, 11, 26, 0, 0), datetime(2026, 11, 27, 23, 59)):
+        assert check_procedure_end(plan, ok) == ok
+    for bad in (datetime(2026, 11, 25, 23, 59), datetime(2026, 11, 28, 0, 0)):
+        with pytest.raises(InvalidInput, match="--procedure-end: expected a time on the"):
+            check_procedure_end(plan, bad)
     with pytest.raises(InvalidInput, match="expected a procedure date"):
-        procedure_end(replace(plan, procedure_date=None), ended_at=None)
+        check_procedure_end(replace(plan, procedure_date=None), END)
+
+
+def test_discharge_and_calendar_need_the_time_it_ended_the_consent_does_not(tmp_path: Path) -> None:
+    plan = planned("01-acute-l1-worsening-candidate").plan
+    with pytest.raises(InvalidInput, match="--procedure-end: expected when the procedure ended"):
+        build_documents(plan, {DocumentKind.DISCHARGE: tmp_path / "d.html"},
+                        ended_at=None, settings=SETTINGS, now=NOW)  # fmt: skip
+    files = build_documents(plan, {DocumentKind.CONSENT: tmp_path / "c.html"},
+                            ended_at=None, settings=SETTINGS, now=NOW)  # fmt: skip
+    assert b"Consent for balloon kyphoplasty" in files[tmp_path / "c.html"]
+
+
+def test_a_blank_override_is_bad_input() -> None:
+    with pytest.raises(InvalidInput, match="--override: expected the physician's reason"):
+        planned("09-discitis", override_reason="  ", overridden_by="Dr A. Example")
 
 
 POLICY = """id = "payer-y"

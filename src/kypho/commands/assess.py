@@ -48,6 +48,8 @@ def _json(batch: BatchAssessment) -> str:
                 "case_id": found.case.case_id,
                 "file": found.source,
                 "assessments": [assessment_to_dict(a) for a in found.assessments],
+                "contraindications_present": list(found.contraindications_present),
+                "contraindications_not_recorded": list(found.contraindications_not_recorded),
             }
             for found in batch.assessed
         ],
@@ -56,12 +58,23 @@ def _json(batch: BatchAssessment) -> str:
     return json.dumps(doc, indent=2)
 
 
+def safety_line(found: CaseAssessment) -> str:
+    """The contraindications recorded present, whatever the policies test, and the gaps."""
+    present = found.contraindications_present
+    line = "Safety screen: " + ("; ".join(present) if present else "no contraindication recorded")
+    unknown = found.contraindications_not_recorded
+    if unknown:
+        line += f"; not recorded ({len(unknown)}): " + ", ".join(unknown)
+    return line
+
+
 def _case_text(found: CaseAssessment, output: OutputFormat, *, verbose: bool) -> str:
     from kypho.rules.explain import as_markdown, as_text, verdict_line
 
     heading = "#" if output is OutputFormat.MARKDOWN else "==="
     parts = [f"{heading} Case {found.case.case_id} ({Path(found.source).name})"]
     parts.append(verdict_line(found.case.case_id, found.assessments))
+    parts.append(safety_line(found))
     for a in found.assessments:
         parts.append(
             as_markdown(a) if output is OutputFormat.MARKDOWN else as_text(a, verbose=verbose)

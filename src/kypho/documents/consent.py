@@ -104,14 +104,40 @@ def _safety_section(plan: ProcedurePlan) -> Section:
 DECISION_LINE = "decision under policy"  # the plan's header reason; the items follow it
 
 
+# How a refusal reason of the plan reads to a patient (the clinician's details dropped);
+# contraindications come from the safety screen in plain words instead.
+_PLAIN_PREFIXES = (
+    ("not met: ", "A usual rule is not met: "),
+    ("unknown: ", "Not yet known: "),
+    ("missing: ", "Still to be found out: "),
+)
+
+
+def _plain_reason(reason: str) -> str | None:
+    """A refusal reason in words for the patient, or None when the screen already says it."""
+    if reason.startswith(DECISION_LINE) or "contraindication: " in reason:
+        return None
+    level, _, rest = reason.partition(": ") if reason[:1] in "CTLS" else ("", "", reason)
+    if not rest or not any(rest.startswith(p) for p, _ in _PLAIN_PREFIXES):
+        level, rest = "", reason
+    text = rest.split(" (observed:")[0]
+    for prefix, words in _PLAIN_PREFIXES:
+        if text.startswith(prefix):
+            text = words + text.removeprefix(prefix)
+            break
+    text = humanize(text)
+    return f"{text} (at {level})" if level else text
+
+
 def _override_section(plan: ProcedurePlan) -> Section | None:
     """After an override: that the doctor chose to go ahead despite what, and why."""
     if plan.override_reason is None:
         return None
     absolute = tuple(plain_screen_name(i) for i in plan.safety if i.status is FactorStatus.PRESENT
                      and i.contraindication_class is ContraindicationClass.ABSOLUTE)  # fmt: skip
-    rules = tuple(humanize(r) for r in plan.refusal_reasons
-                  if not r.startswith(DECISION_LINE))  # fmt: skip
+    rules = tuple(dict.fromkeys(
+        p for p in (_plain_reason(r) for r in plan.refusal_reasons) if p is not None
+    ))  # fmt: skip
     despite = (*absolute, *rules) or ("The usual rules for this treatment were not all met.",)
     who = f"Your doctor ({plan.overridden_by})" if plan.overridden_by else "Your doctor"
     return Section(heading="Why your doctor chose to go ahead", paragraphs=(

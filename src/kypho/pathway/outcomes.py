@@ -145,8 +145,8 @@ def _note(
         return f"no published {base.measure} figure at {time_point.label} in our sources"
     improvement = base.points - visit_points
     return "; ".join(
-        f"{'at or above' if improvement >= b.improvement_points else 'below'} {b.trial} "
-        f"mean {b.improvement_points:g} at {time_point.label}"
+        f"{'at or above' if improvement >= b.improvement_points else 'below'} {b.trial}'s "
+        f"mean improvement of {b.improvement_points:g} at {time_point.label}"
         for b in benchmarks
     )
 

@@ -20,6 +20,7 @@ from kypho.planning.refusal import (
     check_can_plan,
     override_warnings,
     plan_refusal_reasons,
+    review_warnings,
     screen_missing,
     screen_warnings,
 )
@@ -72,7 +73,8 @@ def _procedure_day(
 ) -> tuple[date | None, str]:
     if procedure_date is not None:
         return procedure_date, date_option
-    return case.procedure.procedure_date, CASE_FILE_DATE
+    where = f"{case.source}: procedure.date" if case.source else CASE_FILE_DATE
+    return case.procedure.procedure_date, where
 
 
 def _override(
@@ -81,8 +83,8 @@ def _override(
     """(override, who, warnings): the override when given with a reason, and what it keeps."""
     override = (override_reason or "").strip() or None
     who = (overridden_by or "").strip() or None
-    if not reasons or override is None:
-        return override, who, []
+    if not reasons or override is None:  # nothing to override: no override is recorded
+        return (override if reasons else None), (who if reasons else None), []
     return override, who, override_warnings(reasons, override=override, overridden_by=who)
 
 
@@ -148,7 +150,8 @@ def _compose(
     # A refused plan treats no level; its logistics are those of the proposed levels.
     level_plans, missing = _level_plans(case, () if refused else proposed)
     logistics = plan_logistics(case, max(1, len(proposed)))
-    warnings = head + screen_warnings(screen) + list(assessment.warnings)
+    warnings = head + review_warnings(assessment) + screen_warnings(screen)
+    warnings += list(assessment.warnings)
     warnings += window_warnings(assessment.procedure_window, day, on=assessment.on)
     warnings += [lp.billing_reason.text for lp in level_plans if lp.billing_code is None]
     missing += screen_missing(screen)

@@ -17,6 +17,9 @@ from kypho.errors import InvalidInput
 from kypho.rules.types import ProcedureWindow, WindowConstraint
 
 CASE_FILE_DATE = "procedure.procedure_date (case file)"
+# A plan is for a procedure within a year of the assessment (project convention: every
+# imaging and fracture-age criterion of the bundled policies is far shorter than a year).
+MAX_DAYS_AHEAD = 365
 NO_WINDOW = "the candidacy engine gave no procedure window; check timing criteria by hand"
 
 
@@ -50,6 +53,11 @@ def check_procedure_date(
         raise InvalidInput(
             f"{option}: expected a procedure date on or after the assessment date {on} (--on); "
             f"got {day}"
+        )
+    if (day - on).days > MAX_DAYS_AHEAD:
+        raise InvalidInput(
+            f"{option}: expected a procedure date within {MAX_DAYS_AHEAD} days of the "
+            f"assessment date {on} (--on); got {day}"
         )
 
 

@@ -12,6 +12,7 @@ from kypho.errors import InvalidInput
 from kypho.planning.safety import describe, present
 from kypho.planning.types import ContraindicationClass, FactorStatus, ScreenItem
 from kypho.rules.types import Assessment, CriterionResult, Decision, Outcome, Role
+from kypho.rules.words import VERDICT_WORDS, human
 
 BLANK_OVERRIDE = (
     "override not accepted: a physician's reason is required (the reason given was blank)"
@@ -28,13 +29,14 @@ def check_can_plan(assessment: Assessment, *, option: str = "--policy") -> None:
     raise InvalidInput(
         f"{option}: expected a candidacy or coverage policy to plan under (e.g. practice or "
         f"medicare-l34106); got {assessment.policy_id}, a {assessment.policy_kind} policy whose "
-        f"decision ({assessment.verdict}) says what to do next, not whether to treat"
+        f"decision ({VERDICT_WORDS[assessment.verdict]}) says what to do next, not whether to "
+        "treat"
     )
 
 
 def _blocking(c: CriterionResult) -> str | None:
     where = f"{c.level}: " if c.level else ""
-    detail = f" (observed: {c.observed}; threshold: {c.threshold})"
+    detail = human(f" (observed: {c.observed}; threshold: {c.threshold})")
     if c.role is Role.REQUIRE and c.outcome is Outcome.NOT_MET:
         return f"{where}not met: {c.text}{detail}"
     if c.role is Role.REQUIRE and c.outcome is Outcome.UNKNOWN:
@@ -50,18 +52,42 @@ def refusal_reasons(assessment: Assessment) -> tuple[str, ...]:
     criteria = list(assessment.criteria)
     for la in assessment.levels:
         criteria += la.criteria
-    reasons = [f"decision under policy {assessment.policy_id}: {assessment.verdict}"]
+    verdict = VERDICT_WORDS[assessment.verdict]
+    reasons = [f"decision under policy {assessment.policy_id}: {verdict}"]
     reasons += [r for r in map(_blocking, criteria) if r is not None]
     reasons += [
-        f"missing: {m.fact}" + (f" at {m.level}" if m.level else "") + f" (from {m.document})"
+        "missing: " + human(m.document) + (f" (for {m.level})" if m.level else "")
         for m in assessment.missing
     ]
-    return tuple(reasons)
+    return tuple(dict.fromkeys(reasons))
+
+
+# Decisions that refuse a plan. "Needs review" does not: each reason for review is a
+# warning at the top of the plan, and the physician who plans it reviews them (issue 9:
+# relative contraindications warn, absolute ones refuse).
+REFUSING = (Decision.NOT_CANDIDATE, Decision.NEEDS_INFORMATION)
+
+
+def review_warnings(assessment: Assessment) -> list[str]:
+    """Under a "needs review" decision, each criterion that calls for the physician's review."""
+    if assessment.decision is not Decision.NEEDS_REVIEW:
+        return []
+    criteria = list(assessment.criteria)
+    for la in assessment.levels:
+        criteria += la.criteria
+    found = [
+        (f"{c.level}: " if c.level else "")
+        + "needs the physician's review: "
+        + human(f"{c.text} (observed: {c.observed})")
+        for c in criteria
+        if c.role is Role.REVIEW and c.outcome is Outcome.MET
+    ]
+    return list(dict.fromkeys(found))
 
 
 def plan_refusal_reasons(assessment: Assessment, screen: tuple[ScreenItem, ...]) -> tuple[str, ...]:
     """Everything that would refuse the plan: policy reasons, then absolute contraindications."""
-    policy = refusal_reasons(assessment) if assessment.decision is not Decision.CANDIDATE else ()
+    policy = refusal_reasons(assessment) if assessment.decision in REFUSING else ()
     absolute = tuple(describe(i) for i in present(screen, ContraindicationClass.ABSOLUTE))
     return policy + absolute
 
@@ -82,8 +108,8 @@ def screen_warnings(screen: tuple[ScreenItem, ...]) -> list[str]:
     """Relative contraindications present, then absolute ones nobody recorded."""
     out = [describe(i) for i in present(screen, ContraindicationClass.RELATIVE)]
     out += [
-        f"not recorded: {i.name} ({i.field}), an absolute contraindication: check before "
-        "the procedure"
+        f"not recorded: {i.name}, an absolute contraindication: check before the procedure "
+        f"(case file field {i.field})"
         for i in screen
         if i.status is FactorStatus.NOT_RECORDED
         and i.contraindication_class is ContraindicationClass.ABSOLUTE
@@ -94,7 +120,7 @@ def screen_warnings(screen: tuple[ScreenItem, ...]) -> list[str]:
 def screen_missing(screen: tuple[ScreenItem, ...]) -> list[str]:
     """Every contraindication not recorded, as a fact to collect."""
     return [
-        f"{i.field} ({i.name}: safety screen)"
+        f"{i.name}: not recorded (safety screen; case file field {i.field})"
         for i in screen
         if i.status is FactorStatus.NOT_RECORDED
     ]

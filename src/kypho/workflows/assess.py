@@ -1,5 +1,8 @@
 """Assess cases under policies as of a date: one case, or a batch that reports per file.
 
+Every case is also screened for every contraindication, whatever the policies test: a
+user's policy that never mentions infection still shows a discitis.
+
 A batch never stops at a bad file: every good file is assessed, and each bad one is
 listed with its message (``BatchAssessment.failed``). The caller decides what a bad
 file means for its exit status (the CLI: exit 2 at the end).
@@ -14,6 +17,8 @@ from pathlib import Path
 
 from kypho.domain.case import Case
 from kypho.errors import InvalidInput
+from kypho.planning import FactorStatus, ScreenItem, screen_case
+from kypho.planning.safety import describe
 from kypho.rules import Assessment, CompiledPolicy, Policy, assess, compile_policy
 
 
@@ -24,6 +29,15 @@ class CaseAssessment:
     source: str  # where the case came from: a file path, a record id
     case: Case
     assessments: tuple[Assessment, ...]
+    safety: tuple[ScreenItem, ...] = ()  # every contraindication, whatever the policies say
+
+    @property
+    def contraindications_present(self) -> tuple[str, ...]:
+        return tuple(describe(i) for i in self.safety if i.status is FactorStatus.PRESENT)
+
+    @property
+    def contraindications_not_recorded(self) -> tuple[str, ...]:
+        return tuple(i.name for i in self.safety if i.status is FactorStatus.NOT_RECORDED)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,10 +65,12 @@ def assess_case(
     """Assess ``case`` under every policy as of ``on`` (``InvalidInput`` on a bad case)."""
     if not policies:
         raise InvalidInput("policies: expected at least one policy to assess against, got none")
+    assessments = tuple(assess(case, p, on=on) for p in policies)
     return CaseAssessment(
         source=source or case.case_id,
         case=case,
-        assessments=tuple(assess(case, p, on=on) for p in policies),
+        assessments=assessments,
+        safety=screen_case(case, case.levels_under_review, on=on),
     )
 
 

@@ -8,13 +8,14 @@ phone and time zone come from ``Settings``; the moment of generation is an argum
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
 from kypho.config import Settings
 from kypho.documents import (
     ClinicContact,
+    PatientDocument,
     consent_document,
     discharge_document,
     render_html,
@@ -25,9 +26,9 @@ from kypho.errors import InvalidInput
 from kypho.pathway.schedule import pathway_for_plan
 from kypho.planning import ProcedurePlan
 
-# When no end time is given, the procedure is taken to start at 08:00 (project convention)
-# and to end after the plan's longest duration.
-DEFAULT_START = time(8, 0)
+# A procedure ends on its day or, late in the evening, on the next (project convention).
+END_LATEST_DAYS_AFTER = 1
+TIMED = "the discharge sheet and the calendar time every step from it"
 
 
 class DocumentKind(StrEnum):
@@ -54,53 +55,65 @@ def check_suffixes(wanted: Mapping[DocumentKind, Path]) -> None:
             )
 
 
-def procedure_end(
-    plan: ProcedurePlan, *, ended_at: datetime | None, option: str = "--procedure-end"
+def check_procedure_end(
+    plan: ProcedurePlan, ended_at: datetime, *, option: str = "--procedure-end"
 ) -> datetime:
-    """When the procedure ended: given, or the plan's date at 08:00 plus its longest duration."""
-    if ended_at is not None:
-        day: date | None = plan.procedure_date
-        if day is not None and ended_at.date() < day:
-            raise InvalidInput(
-                f"{option}: expected a time on or after the procedure date {day}, got {ended_at}"
-            )
-        return ended_at
-    if plan.procedure_date is None:
+    """``ended_at`` if it lies on the plan's procedure date (or the night after it)."""
+    day: date | None = plan.procedure_date
+    if day is None:
         raise InvalidInput(
             "patient documents: expected a procedure date (--procedure-date or "
-            f"procedure.procedure_date in the case file) or {option}; got neither"
+            "procedure.procedure_date in the case file); got neither"
         )
-    start = datetime.combine(plan.procedure_date, DEFAULT_START)
-    return start + timedelta(minutes=plan.duration_high_min)
+    latest = day + timedelta(days=END_LATEST_DAYS_AFTER)
+    if not day <= ended_at.date() <= latest:
+        raise InvalidInput(
+            f"{option}: expected a time on the procedure date {day} (or the night after); "
+            f"got {ended_at:%Y-%m-%dT%H:%M}"
+        )
+    return ended_at
 
 
 def build_documents(
     plan: ProcedurePlan,
     wanted: Mapping[DocumentKind, Path],
     *,
-    ended_at: datetime,
+    ended_at: datetime | None,
     settings: Settings,
     now: datetime,
 ) -> dict[Path, bytes]:
     """The bytes of each requested document, keyed by its path (nothing is written here).
 
-    Raises ``InvalidInput`` for a refused plan: a refused plan has no patient documents.
+    ``ended_at`` is when the procedure ended, as entered; the discharge sheet and the
+    calendar need it (kypho never makes up a time). Raises ``InvalidInput`` for a refused
+    plan: a refused plan has no patient documents.
     """
     if plan.refused:
         raise InvalidInput("patient documents: the plan was refused; no document is written")
     check_suffixes(wanted)
-    clinic = ClinicContact(name=settings.clinic_name, phone=settings.clinic_phone)
-    pathway = pathway_for_plan(plan, procedure_end=ended_at)
-    files: dict[Path, bytes] = {}
-    for kind, path in wanted.items():
-        if kind is DocumentKind.CALENDAR:
-            files[path] = render_ics(pathway, time_zone=settings.time_zone, now=now, clinic=clinic)
-            continue
-        doc = (
-            consent_document(plan, clinic=clinic)
-            if kind is DocumentKind.CONSENT
-            else discharge_document(pathway, reference=plan.case_id, clinic=clinic)
+    timed = [k for k in wanted if k is not DocumentKind.CONSENT]
+    if timed and ended_at is None:
+        raise InvalidInput(
+            f"--procedure-end: expected when the procedure ended (YYYY-MM-DDTHH:MM): {TIMED}; "
+            "got none"
         )
-        as_pdf = path.suffix.lower() == ".pdf"
-        files[path] = render_pdf(doc) if as_pdf else render_html(doc).encode("utf-8")
+    clinic = ClinicContact(name=settings.clinic_name, phone=settings.clinic_phone)
+    files: dict[Path, bytes] = {}
+    if DocumentKind.CONSENT in wanted:
+        path = wanted[DocumentKind.CONSENT]
+        files[path] = _rendered(consent_document(plan, clinic=clinic), path)
+    if ended_at is None:  # the consent alone: it is dated by the plan, timed by nothing
+        return files
+    pathway = pathway_for_plan(plan, procedure_end=check_procedure_end(plan, ended_at))
+    if DocumentKind.DISCHARGE in wanted:
+        path = wanted[DocumentKind.DISCHARGE]
+        doc = discharge_document(pathway, reference=plan.case_id, clinic=clinic)
+        files[path] = _rendered(doc, path)
+    if DocumentKind.CALENDAR in wanted:
+        path = wanted[DocumentKind.CALENDAR]
+        files[path] = render_ics(pathway, time_zone=settings.time_zone, now=now, clinic=clinic)
     return files
+
+
+def _rendered(doc: PatientDocument, path: Path) -> bytes:
+    return render_pdf(doc) if path.suffix.lower() == ".pdf" else render_html(doc).encode("utf-8")

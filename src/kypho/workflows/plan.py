@@ -36,6 +36,8 @@ def plan_case(
     An override needs both a reason and the physician who gives it: a refusal is never
     bypassed without a physician, a reason and a record (the plan keeps all three).
     """
+    if override_reason is not None and not override_reason.strip():
+        raise InvalidInput("--override: expected the physician's reason, got a blank one")
     if (override_reason or "").strip() and not (overridden_by or "").strip():
         raise InvalidInput(
             "--overridden-by: expected the name of the physician who overrides the refusal "
