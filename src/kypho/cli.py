@@ -34,6 +34,11 @@ def _root() -> None:
     """Decision support for balloon kyphoplasty. The physician decides; kypho explains."""
 
 
+# The click command, built once: ``app(...)`` would rebuild it from the signatures on
+# every call, half the time of a short command (measured with the fuzz harness).
+_COMMAND = typer.main.get_command(app)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, mapping user errors to one message and exit status 2.
 
@@ -42,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app(args=argv, prog_name="kypho")
+        _COMMAND.main(args=argv, prog_name="kypho")
     except SystemExit as done:
         code = done.code
         return code if isinstance(code, int) else (0 if code is None else 1)

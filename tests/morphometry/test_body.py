@@ -250,3 +250,31 @@ def test_half_millimetre_grid_heights_and_angles() -> None:
         truth = (spec.anterior_height_mm, spec.middle_height_mm, spec.posterior_height_mm)
         assert v.heights_mm == pytest.approx(truth, abs=math.hypot(*spacing))
         assert v.wedge_angle_deg == pytest.approx(spec.wedge_angle_deg, abs=3.0)
+
+
+def test_a_mask_thinnest_front_to_back_has_no_body_frame() -> None:
+    """Issue 15 fuzzing: a 6 x 2 x 4 voxel slab (thin along A) gave a NaN frame."""
+    labels = np.zeros((7, 5, 7), dtype=np.uint8)
+    labels[0:6, 1:3, 0:4] = 1
+    geometry = VolumeGeometry(affine=np.diag([1.0, 0.8, 1.0, 1.0]), shape=labels.shape)
+    (voxels,) = vertebra_voxels(labels, {1: "L1"})
+    with pytest.raises(ValueError, match="thinnest front to back: not the shape of a vertebral"):
+        measure_vertebra(voxels, geometry)
+
+
+@pytest.mark.parametrize(("voxels", "kept"), [(10, True), (11, False)])
+def test_a_label_above_the_voxel_cap_is_counted_not_kept(voxels: int, kept: bool) -> None:
+    from kypho.morphometry.voxels import LabelIndex
+
+    labels = np.zeros((4, 4, 4), dtype=np.uint8)
+    labels.flat[:voxels] = 7
+    found = LabelIndex(labels, wanted=(7,), max_voxels_per_label=10).voxels(7, "L1")
+    assert found is not None
+    assert (len(found.indices), found.too_many) == ((10, 0) if kept else (0, 11))
+    if not kept:
+        geometry = VolumeGeometry(affine=np.eye(4), shape=(4, 4, 4))
+        (issue,) = measure_vertebra(found, geometry).issues
+        assert (issue.quality, issue.reason[:37]) == (
+            Quality.POOR,
+            "too many voxels for one vertebra: 11,",
+        )

@@ -153,8 +153,13 @@ def test_bad_arrays_are_refused_naming_the_input(case: str) -> None:
 def test_file_limits_are_arguments(study: Path) -> None:
     with pytest.raises(ImageGeometryError, match="above the limit of 1,000"):
         measure_file(study, max_voxels=1000)
-    with pytest.raises(ImageGeometryError, match="bytes .decompressed., above the limit of 1,000"):
+    with pytest.raises(
+        ImageGeometryError,
+        match=f"the file is {study.stat().st_size:,} bytes, above the limit of 1,000",
+    ):
         measure_file(study, max_file_bytes=1000)
+    with pytest.raises(ImageGeometryError, match="declares [0-9,]+ bytes .decompressed., above"):
+        measure_file(study, max_file_bytes=study.stat().st_size)
 
 
 def test_a_kept_image_draws_what_was_measured_without_the_file(phantom, tmp_path: Path) -> None:

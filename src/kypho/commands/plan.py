@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kypho.commands._options import optional_date
-from kypho.errors import InvalidInput
+from kypho.commands._options import optional_date, optional_datetime
 
 if TYPE_CHECKING:
     from kypho.workflows.documents import DocumentKind
@@ -30,14 +29,7 @@ def parse_datetime(text: str | None, option: str) -> datetime | None:
     >>> parse_datetime("2026-03-10T09:40", "--procedure-end")
     datetime.datetime(2026, 3, 10, 9, 40)
     """
-    if text is None:
-        return None
-    try:
-        return datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(
-            f"{option}: expected a date and time as YYYY-MM-DDTHH:MM, got {text!r}"
-        ) from None
+    return optional_datetime(option, text)
 
 
 def _render(sections: list[tuple[str, list[str]]], fmt: Format, json_text: str) -> str:
@@ -97,7 +89,6 @@ def plan_command(
     from kypho.documents.write import write_documents
     from kypho.policyfile import load_policy
     from kypho.workflows.documents import build_documents
-    from kypho.workflows.documents import procedure_end as end_of
     from kypho.workflows.plan import plan_case
 
     settings = load_settings()
@@ -117,9 +108,8 @@ def plan_command(
     plan = planned.plan
     files: dict[Path, bytes] = {}
     if wanted and not plan.refused:
-        end = end_of(plan, ended_at=ended_at)
         now = datetime.now(UTC)
-        files = build_documents(plan, wanted, ended_at=end, settings=settings, now=now)
+        files = build_documents(plan, wanted, ended_at=ended_at, settings=settings, now=now)
     typer.echo(_render(plan_sections(plan), fmt, plan_json(plan)), nl=False)
     if plan.refused:
         typer.echo(
@@ -134,23 +124,22 @@ def plan_command(
 
 
 def outcomes_command(
-    case_file: CaseArg, procedure_date: DateOpt = None, fmt: FormatOpt = Format.TEXT
+    case_file: CaseArg,
+    procedure_date: DateOpt = None,
+    fmt: FormatOpt = Format.TEXT,
+    on: OnOpt = None,
 ) -> None:
     """Outcomes at each follow-up visit against baseline, MCID and published results."""
     from kypho.casefile import load_case
     from kypho.config import load_settings
     from kypho.documents import outcome_sections, to_json
-    from kypho.pathway import evaluate_outcomes
+    from kypho.workflows.outcomes import case_outcomes
 
     settings = load_settings()
+    day = optional_date("--procedure-date", procedure_date)
+    assessed_on = optional_date("--on", on) or date.today()
     case = load_case(case_file, max_bytes=settings.max_case_file_bytes)
-    day = optional_date("--procedure-date", procedure_date) or case.procedure.procedure_date
-    if day is None:
-        raise InvalidInput(
-            "outcomes: expected a procedure date (--procedure-date or procedure.procedure_date "
-            "in the case file); got neither"
-        )
-    report = evaluate_outcomes(case, procedure_date=day)
+    report = case_outcomes(case, procedure_date=day, on=assessed_on)
     typer.echo(_render(outcome_sections(report), fmt, to_json(report)), nl=False)
 
 

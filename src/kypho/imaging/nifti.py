@@ -1,12 +1,16 @@
 """Load a NIfTI label volume with every check done before the data is decompressed.
 
-The only module that opens NIfTI files. Errors name the file, what was expected and
-what was found; they are ``InvalidInput``/``ImageGeometryError``, so the CLI exits 2.
+The only module that opens NIfTI files. The header is read and checked first
+(``nifti_header``: sizes, types, offsets and limits, in bytes and voxels); only then is
+voxel data read, into one buffer of the declared size, in chunks, counting the bytes
+decompressed and stopping there, so a gzip bomb or a header that lies costs no more
+memory than the limits allow. Errors name the file, what was expected and what was
+found; they are ``InvalidInput``/``ImageGeometryError``, so the CLI exits 2.
 """
 
 from __future__ import annotations
 
-import math
+import gzip
 import re
 import struct
 import zlib
@@ -14,28 +18,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nibabel as nib
 import numpy as np
 from numpy.typing import NDArray
 
 from kypho.errors import ImageGeometryError, InvalidInput
-from kypho.imaging.volume import check_shape, checked_affine, integer_labels
+from kypho.imaging.nifti_affine import header_affine
+from kypho.imaging.nifti_header import NiftiHeader, check_limits, header_layout, parse_header
+from kypho.imaging.volume import checked_affine, label_top, smallest_label_type
 from kypho.morphometry.voxels import VolumeGeometry
 
 DEFAULT_MAX_VOXELS = 512 * 512 * 2048  # as kypho.config.Settings.max_image_voxels
 DEFAULT_MAX_FILE_BYTES = 2_000_000_000  # as kypho.config.Settings.max_image_file_bytes
-NIBABEL_ERROR_LEVEL = 40  # header problems nibabel rates ERROR or worse raise (its default)
-_HEADER_CLASSES: dict[int, Any] = {348: nib.Nifti1Header, 540: nib.Nifti2Header}
+MAX_EXTENSION_BYTES = 16 * 2**20  # header extensions read at most (project convention)
+READ_CHUNK_BYTES = 16 * 2**20  # bytes decompressed per read: bounds the temporaries
+_GZIP_MAGIC = b"\x1f\x8b"
 _CARET_LABEL = re.compile(r'<Label Key="(\d+)"[^>]*>\s*<!\[CDATA\[([^\]]*)\]\]>')
-_READ_ERRORS = (
-    OSError,
-    EOFError,
-    zlib.error,
-    ValueError,
-    struct.error,
-    nib.filebasedimages.ImageFileError,
-    nib.spatialimages.HeaderDataError,
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,95 +45,168 @@ class LabelImage:
     header_names: dict[int, str]
 
 
-class _HeaderReports:
-    """Receives nibabel's header-check messages for one read (``check_fix(logger=...)``).
+class _Counted:
+    """Reads a (possibly gzip) stream in chunks, counting the bytes it has produced."""
 
-    nibabel logs what it fixes through a module-level logger unless it is handed another
-    object with a ``log`` method; this one is local to the read, so nothing global (a
-    logger's level, a warnings filter) is changed. Our own checks report to the user.
-    """
+    def __init__(self, path: Path, stream: Any) -> None:
+        self.path = path
+        self.stream = stream
+        self.count = 0
 
-    def __init__(self) -> None:
-        self.messages: list[tuple[int, str]] = []
+    def into(self, buffer: memoryview, what: str, *, total: int = 0, before: int = 0) -> None:
+        """Fill ``buffer`` exactly, or refuse naming how many bytes were there.
 
-    def log(self, level: int, message: str, *args: object) -> None:
-        self.messages.append((level, message % args if args else message))
+        ``total`` and ``before``: the size of the whole of ``what`` and how much of it was
+        read before this buffer (for the message, when ``what`` is read in parts).
+        """
+        done, size = 0, len(buffer)
+        while done < size:
+            step = self.stream.readinto(buffer[done : min(size, done + READ_CHUNK_BYTES)])
+            if not step:
+                raise InvalidInput(
+                    f"{self.path}: expected {max(total, size):,} bytes of {what}, found "
+                    f"{before + done:,} (the file is truncated)"
+                )
+            done += step
+            self.count += step
 
+    def read(self, size: int, what: str) -> bytes:
+        buffer = bytearray(size)
+        self.into(memoryview(buffer), what)
+        return bytes(buffer)
 
-def _header_class(path: Path, sizeof_hdr: bytes) -> Any:
-    """NIfTI-1 or NIfTI-2 by the header size field (either byte order)."""
-    for order in ("<", ">"):
-        size = struct.unpack(f"{order}i", sizeof_hdr)[0]
-        if size in _HEADER_CLASSES:
-            return _HEADER_CLASSES[size]
-    raise InvalidInput(
-        f"{path}: expected a NIfTI image (.nii, .nii.gz), found no NIfTI header "
-        f"(first bytes {sizeof_hdr!r})"
-    )
-
-
-def _open(path: Path) -> tuple[Any, list[float]]:
-    """The checked header and pixdim[1:4] as stored (before nibabel's fixes)."""
-    if not path.is_file():
-        raise InvalidInput(f"{path}: expected a NIfTI file (.nii, .nii.gz), found no such file")
-    try:
-        with nib.openers.ImageOpener(str(path)) as fobj:
-            header_class = _header_class(path, fobj.read(4))
-            fobj.seek(0)
-            header = header_class.from_fileobj(fobj, check=False)
-        # pixdim as stored: the checks below turn 0 into 1 and negatives positive.
-        raw_pixdim = [float(z) for z in header["pixdim"][1:4]]
-        magic = bytes(header["magic"].item())
-        if magic[:3] not in (b"n+1", b"n+2"):
-            raise InvalidInput(
-                f"{path}: expected a single-file NIfTI image, found magic {magic!r} "
-                "(a .hdr/.img pair or an Analyze file)"
-            )
-        header.check_fix(logger=_HeaderReports(), error_level=NIBABEL_ERROR_LEVEL)
-    except InvalidInput:
-        raise
-    except _READ_ERRORS as err:
-        raise InvalidInput(
-            f"{path}: expected a NIfTI image (.nii, .nii.gz), could not read one: {err}"
-        ) from err
-    return header, raw_pixdim
+    def skip(self, size: int, what: str) -> None:
+        scratch = memoryview(bytearray(min(size, READ_CHUNK_BYTES)))
+        while size > 0:
+            step = min(size, len(scratch))
+            self.into(scratch[:step], what)
+            size -= step
 
 
-def _check_file_bytes(path: Path, header: Any, shape: tuple[int, ...], max_bytes: int) -> None:
-    """Refuse a file, or the data its header declares, larger than ``max_bytes``."""
-    declared = int(header.get_data_offset()) + math.prod(shape) * header.get_data_dtype().itemsize
-    for what, size in (("is", path.stat().st_size), ("declares", declared)):
-        if size > max_bytes:
-            raise ImageGeometryError(
-                f"{path}: the file {what} {size:,} bytes (decompressed), above the limit of "
-                f"{max_bytes:,}; raise max_image_file_bytes if this is intended"
-            )
-
-
-def _read(path: Path, header: Any) -> NDArray[np.generic]:
-    make_proxy: Any = nib.arrayproxy.ArrayProxy  # untyped: called through Any
-    proxy: Any = make_proxy(str(path), header.copy())
-    slope, inter = proxy.slope, proxy.inter
-    identity = (slope in (1.0, None) or not np.isfinite(slope)) and (
-        inter in (0.0, None) or not np.isfinite(inter)
-    )
-    try:
-        data = proxy.get_unscaled() if identity else np.asanyarray(proxy)
-    except _READ_ERRORS as err:
-        raise InvalidInput(
-            f"{path}: expected complete NIfTI voxel data, found a truncated or corrupt file: {err}"
-        ) from err
-    return np.asarray(data.reshape(data.shape[:3], order="A"))
-
-
-def header_label_names(header: Any) -> dict[int, str]:
+def header_label_names(extensions: list[tuple[int, bytes]]) -> dict[int, str]:
     """Label names from a Caret/GIfTI-style XML header extension (TotalSegmentator)."""
     names: dict[int, str] = {}
-    for extension in header.extensions:
-        content = extension.get_content()
-        text = content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content)
+    for _, content in extensions:
+        text = content.decode("utf-8", "replace")
         names.update({int(k): v.strip() for k, v in _CARET_LABEL.findall(text)})
     return names
+
+
+def _extensions(path: Path, region: bytes, order: str) -> list[tuple[int, bytes]]:
+    """(ecode, content) of each extension in the bytes after the extender [nifti1.h]."""
+    found: list[tuple[int, bytes]] = []
+    pos = 0
+    while pos + 8 <= len(region):
+        esize, ecode = struct.unpack_from(f"{order}2i", region, pos)
+        if esize == 0:
+            break  # padding up to vox_offset
+        if esize < 16 or esize % 16 or pos + esize > len(region):
+            raise InvalidInput(
+                f"{path}: header extension {len(found) + 1}: expected esize a multiple of 16 "
+                f"within vox_offset ({len(region) - pos:,} bytes left), found {esize:,}"
+            )
+        found.append((int(ecode), region[pos + 8 : pos + esize]))
+        pos += esize
+    return found
+
+
+def _header(path: Path, reader: _Counted) -> NiftiHeader:
+    first = reader.stream.read(4)
+    reader.count += len(first)
+    layout, _ = header_layout(path, first)
+    try:
+        rest = reader.read(layout.size - 4, f"NIfTI header (sizeof_hdr {layout.size})")
+    except InvalidInput:
+        raise InvalidInput(
+            f"{path}: expected a NIfTI header of {layout.size} bytes, found a shorter file"
+        ) from None
+    return parse_header(path, first + rest)
+
+
+def _region(path: Path, reader: _Counted, header: NiftiHeader) -> list[tuple[int, bytes]]:
+    """Read the extender and extensions, or skip the bytes up to vox_offset."""
+    region = header.vox_offset - header.header_bytes
+    extender = reader.read(4, "header extender")
+    if extender[0] == 0:
+        reader.skip(region - 4, "bytes before vox_offset")
+        return []
+    if region - 4 > MAX_EXTENSION_BYTES:
+        raise InvalidInput(
+            f"{path}: header extensions: expected at most {MAX_EXTENSION_BYTES:,} bytes, found "
+            f"{region - 4:,} (vox_offset {header.vox_offset:,})"
+        )
+    return _extensions(path, reader.read(region - 4, "header extensions"), header.byteorder)
+
+
+def _voxels(path: Path, reader: _Counted, header: NiftiHeader) -> NDArray[np.integer]:
+    """The labels, read and checked 16 MiB at a time into the narrowest type that holds them.
+
+    Memory: the output (one byte a voxel while labels are < 256) and one chunk, whatever
+    the stored type; the output is widened only when a label needs it.
+    """
+    dtype = np.dtype(header.dtype).newbyteorder(header.byteorder)
+    per_chunk = max(1, READ_CHUNK_BYTES // dtype.itemsize)
+    scratch = bytearray(per_chunk * dtype.itemsize)
+    out: NDArray[np.integer] = np.empty(header.voxels, dtype=np.uint8)  # touched as filled
+    what = f"voxel data ({header.voxels:,} x {header.dtype})"
+    for start in range(0, header.voxels, per_chunk):
+        count = min(per_chunk, header.voxels - start)
+        view = memoryview(scratch)[: count * dtype.itemsize]
+        reader.into(view, what, total=header.data_bytes, before=start * dtype.itemsize)
+        part = np.frombuffer(view, dtype=dtype)
+        top = label_top(path, part)
+        if top > np.iinfo(out.dtype).max:
+            out = out.astype(smallest_label_type(top))
+        out[start : start + count] = part
+    return out
+
+
+def _scaled(path: Path, flat: NDArray[np.integer], header: NiftiHeader) -> Any:
+    """Whole-number labels, with scl_slope/scl_inter (whole numbers) applied when set."""
+    labels = flat
+    if not header.scaled:
+        return labels
+    slope, inter = int(header.scl_slope), int(header.scl_inter)
+    ends = [int(labels.min()) * slope + inter, int(labels.max()) * slope + inter]
+    if min(ends) < 0:
+        raise InvalidInput(
+            f"{path}: expected label values >= 0 after scl_slope {slope} and scl_inter "
+            f"{inter}, found {min(ends)}"
+        )
+    out = np.empty(labels.shape, dtype=smallest_label_type(max(ends)))
+    step = READ_CHUNK_BYTES // 8  # int64 values per step: 16 MiB of temporaries
+    for start in range(0, labels.size, step):
+        part = labels[start : start + step].astype(np.int64)
+        out[start : start + step] = part * slope + inter
+    return out
+
+
+def _read(
+    path: Path, stream: Any, file_bytes: int | None, limits: dict[str, int]
+) -> tuple[NiftiHeader, NDArray[np.float64], list[tuple[int, bytes]], Any]:
+    reader = _Counted(path, stream)
+    header = _header(path, reader)
+    check_limits(path, header, **limits)
+    needed = header.vox_offset + header.data_bytes
+    if file_bytes is not None and file_bytes < needed:
+        raise InvalidInput(
+            f"{path}: expected {needed:,} bytes (vox_offset {header.vox_offset:,} + voxel data "
+            f"{header.data_bytes:,}), found {file_bytes:,} (the file is truncated)"
+        )
+    affine = checked_affine(path, header_affine(header), stored_spacing_mm=header.pixdim[1:4])
+    extensions = _region(path, reader, header)
+    flat = _scaled(path, _voxels(path, reader, header), header)
+    return header, affine, extensions, flat
+
+
+def _refused_stream(path: Path, err: Exception) -> InvalidInput:
+    if isinstance(err, EOFError):
+        found = "a gzip stream that ends early (truncated)"
+    elif isinstance(err, zlib.error | gzip.BadGzipFile):
+        found = "a damaged gzip stream"
+    else:
+        found = f"a file that cannot be read ({getattr(err, 'strerror', None) or 'read error'})"
+    return InvalidInput(f"{path}: expected a readable NIfTI image (.nii, .nii.gz), found {found}")
 
 
 def load_labels(
@@ -150,21 +220,37 @@ def load_labels(
     Parameters
     ----------
     path
-        A ``.nii`` or ``.nii.gz`` file.
+        A ``.nii`` or ``.nii.gz`` file (gzip is recognised by its content, not its name).
     max_voxels
         Refuse a header declaring more voxels than this (checked before reading data).
     max_file_bytes
         Refuse a file larger than this, or one whose header declares more data than this
-        once decompressed (checked before reading data).
+        once decompressed (checked before reading data; decompression stops there).
     """
-    header, raw_pixdim = _open(path)
-    shape = check_shape(path, header.get_data_shape(), max_voxels)
-    _check_file_bytes(path, header, shape, max_file_bytes)
-    affine = checked_affine(path, header.get_best_affine(), stored_spacing_mm=raw_pixdim)
-    labels = integer_labels(path, _read(path, header))
+    if not path.is_file():
+        raise InvalidInput(f"{path}: expected a NIfTI file (.nii, .nii.gz), found no such file")
+    size = path.stat().st_size
+    if size > max_file_bytes:
+        raise ImageGeometryError(
+            f"{path}: the file is {size:,} bytes, above the limit of {max_file_bytes:,}; "
+            "raise max_image_file_bytes if this is intended"
+        )
+    limits = {"max_voxels": max_voxels, "max_file_bytes": max_file_bytes}
+    try:
+        with path.open("rb") as raw:
+            zipped = raw.read(2) == _GZIP_MAGIC
+            raw.seek(0)
+            stream: Any = gzip.GzipFile(fileobj=raw, mode="rb") if zipped else raw
+            with stream:
+                header, affine, extensions, flat = _read(
+                    path, stream, None if zipped else size, limits
+                )
+    except (OSError, EOFError, zlib.error) as err:
+        raise _refused_stream(path, err) from err
+    i, j, k = header.shape  # 3-D: parse_header refuses any other shape
     return LabelImage(
         path=path,
-        labels=labels,
-        geometry=VolumeGeometry(affine=affine, shape=shape),
-        header_names=header_label_names(header),
+        labels=flat.reshape((i, j, k), order="F"),
+        geometry=VolumeGeometry(affine=affine, shape=(i, j, k)),
+        header_names=header_label_names(extensions),
     )

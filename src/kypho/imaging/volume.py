@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,23 +26,65 @@ logger = logging.getLogger(__name__)
 MASK_METHOD = "mask, endplate-normal frame, stations at 15/50/85 % of depth"
 
 
+MAX_FLOAT_LABEL = 2.0**53  # floats above are not exact integers (IEEE 754 binary64)
+LABEL_CHUNK = 1 << 22  # values checked per step: bounds the temporaries of the check
+
+
+def smallest_label_type(top: int) -> type[np.integer]:
+    """The narrowest type for labels 0..``top``: uint8, uint16, int64, uint64."""
+    if top >= 2**63:
+        return np.uint64
+    return np.uint8 if top < 256 else np.uint16 if top < 65536 else np.int64
+
+
+def label_top(where: object, values: Any) -> int:
+    """The largest of integer or whole-number float labels, refusing any other value."""
+    if not values.size:
+        return 0
+    if np.issubdtype(values.dtype, np.integer):
+        if values.dtype.kind == "i" and int(values.min()) < 0:
+            raise InvalidInput(f"{where}: expected label values >= 0, found {int(values.min())}")
+        return int(values.max())
+    return _whole_top(where, values)
+
+
+def _whole_top(where: object, flat: Any) -> int:
+    """The largest value of a float array, refusing one that is not a whole number >= 0."""
+    top = 0.0
+    for start in range(0, flat.size, LABEL_CHUNK):
+        part = flat[start : start + LABEL_CHUNK]
+        off = ~np.isfinite(part) | (np.rint(part) != part) | (part < 0) | (part > MAX_FLOAT_LABEL)
+        if off.any():
+            raise InvalidInput(
+                f"{where}: expected whole-number labels from 0 to 2^53, found "
+                f"{float(part[off][0])!r} "
+                f"(is this an image rather than a segmentation?)"
+            )
+        top = max(top, float(part.max()))
+    return int(top)
+
+
 def integer_labels(where: object, data: Any) -> Any:
-    """``data`` as non-negative integer labels (whole-number floats converted), else refuse."""
+    """``data`` as non-negative integer labels (whole-number floats converted), else refuse.
+
+    Checked and converted in chunks: the extra memory is the (smaller) output array.
+    """
+    if data.size and np.issubdtype(data.dtype, np.integer):
+        target = smallest_label_type(label_top(where, data))
+        return data.astype(target) if np.dtype(target).itemsize < data.dtype.itemsize else data
     if np.issubdtype(data.dtype, np.integer):
-        if data.dtype.kind == "i" and data.size and int(data.min()) < 0:
-            raise InvalidInput(f"{where}: expected label values >= 0, found {int(data.min())}")
-        return data.astype(np.uint8) if data.dtype.itemsize > 1 and int(data.max()) < 256 else data
+        return data
     if not np.issubdtype(data.dtype, np.floating):
         raise InvalidInput(f"{where}: expected integer labels, found data type {data.dtype}")
-    rounded = np.rint(data)
-    off = ~np.isfinite(data) | (rounded != data) | (data < 0)
-    if off.any():
-        raise InvalidInput(
-            f"{where}: expected whole-number labels >= 0, found {data[off].flat[0]!r} "
-            f"(is this an image rather than a segmentation?)"
-        )
-    top = float(rounded.max()) if rounded.size else 0.0
-    return rounded.astype(np.uint8 if top < 256 else np.uint16 if top < 65536 else np.int32)
+    order: Literal["F", "C"] = (
+        "F" if data.flags.f_contiguous and not data.flags.c_contiguous else "C"
+    )
+    flat = data.reshape(-1, order=order)
+    target = smallest_label_type(_whole_top(where, flat))
+    out = np.empty(flat.size, dtype=target)
+    for start in range(0, flat.size, LABEL_CHUNK):
+        out[start : start + LABEL_CHUNK] = flat[start : start + LABEL_CHUNK]
+    return out.reshape(data.shape, order=order)
 
 
 def check_shape(where: object, shape: Sequence[int], max_voxels: int) -> tuple[int, int, int]:

@@ -30,7 +30,7 @@ from kypho.morphometry.endplates import (
 )
 from kypho.morphometry.sixpoint import Frame, heights_mm
 from kypho.morphometry.types import Endplate, Issue, Quality, SixPoints, VertebraMeasurement
-from kypho.morphometry.voxels import VertebraVoxels, VolumeGeometry
+from kypho.morphometry.voxels import MAX_VERTEBRA_VOXELS, VertebraVoxels, VolumeGeometry
 
 Floats = NDArray[np.float64]
 STATION_FRACTIONS = (0.15, 0.50, 0.85)  # of body depth, from the anterior wall
@@ -56,13 +56,20 @@ def _centroid(points_mm: Floats) -> Floats:
     return np.asarray(np.ones(len(points_mm)) @ points_mm / len(points_mm))
 
 
+MIN_AXIS_NORM = 1e-3  # an anterior axis shorter than this is undefined (project convention)
+
+
 def _pca_frame(points_mm: Floats) -> Frame:
     centred = points_mm - _centroid(points_mm)
     cov = centred.T @ centred
     superior = np.linalg.eigh(cov)[1][:, 0]
     superior = superior if superior[2] >= 0 else -superior
     anterior = np.array([0.0, 1.0, 0.0]) - superior[1] * superior
-    return anterior / np.linalg.norm(anterior), superior
+    length = float(np.linalg.norm(anterior))
+    if length < MIN_AXIS_NORM:
+        # The thinnest axis points anterior-posterior: no body shape to take a frame from.
+        raise ValueError("the mask is thinnest front to back: not the shape of a vertebral body")
+    return anterior / length, superior
 
 
 def _axes(frame: Frame) -> Floats:
@@ -293,6 +300,19 @@ def _issues(
     return tuple(found)
 
 
+def _voxel_count_problem(voxels: VertebraVoxels) -> str:
+    """Why a level has too few or too many voxels to measure ("" when it has neither)."""
+    if voxels.too_many:
+        return (
+            f"too many voxels for one vertebra: {voxels.too_many:,}, above "
+            f"{MAX_VERTEBRA_VOXELS:,} (a label covering more than a vertebra, or a grid finer "
+            "than 0.4 mm: resample to measure)"
+        )
+    if len(voxels.indices) < MIN_FOOTPRINT_VOXELS * 3:
+        return f"too few voxels: {len(voxels.indices)}"
+    return ""
+
+
 def measure_vertebra(
     voxels: VertebraVoxels,
     geometry: VolumeGeometry,
@@ -322,13 +342,12 @@ def measure_vertebra(
     ----------
     .. [1] Genant HK et al. J Bone Miner Res 1993;8:1137-48 (six-point heights).
     """
-    points = geometry.to_mm(voxels.indices)
     name = voxels.structure
-    if len(points) < MIN_FOOTPRINT_VOXELS * 3:
-        reason = f"too few voxels: {len(points)}"
-        return VertebraMeasurement(
-            structure=name, issues=(Issue(quality=Quality.POOR, reason=reason),)
-        )
+    unmeasurable = _voxel_count_problem(voxels)
+    if unmeasurable:
+        issue = Issue(quality=Quality.POOR, reason=unmeasurable)
+        return VertebraMeasurement(structure=name, issues=(issue,))
+    points = geometry.to_mm(voxels.indices)
     frame = _pca_frame(points)
     keep = np.ones(len(points), dtype=bool)
     body: _Body | None = None

@@ -15,8 +15,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 IntArray = NDArray[np.integer]
-CHUNK_VOXELS = 1 << 24  # voxels per slab of the pass: bounds its temporary memory
+CHUNK_VOXELS = 1 << 22  # voxels per slab of the pass: bounds its temporary memory (~150 MB)
 MAX_LABEL = 65535  # labels above are reported neither present nor kept (no vertebra map uses them)
+# A whole vertebra of 80 cm^3 at 0.43 mm isotropic voxels; a label with more voxels is not
+# kept (its level is POOR), so memory and time stay bounded whatever the file holds.
+# PROJECT CONVENTION.
+MAX_VERTEBRA_VOXELS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,6 +59,7 @@ class VertebraVoxels:
     structure: str
     indices: NDArray[np.intp]  # (N, 3) voxel indices (i, j, k) in the source volume
     body_only: bool = False
+    too_many: int = 0  # > 0: this many voxels, above MAX_VERTEBRA_VOXELS; none kept
 
 
 class LabelIndex:
@@ -64,7 +69,13 @@ class LabelIndex:
     seen. Memory stays bounded: the pass reads slabs of ``CHUNK_VOXELS`` at a time.
     """
 
-    def __init__(self, labels: IntArray, wanted: Iterable[int] | None = None) -> None:
+    def __init__(
+        self,
+        labels: IntArray,
+        wanted: Iterable[int] | None = None,
+        *,
+        max_voxels_per_label: int = MAX_VERTEBRA_VOXELS,
+    ) -> None:
         fortran = labels.flags.f_contiguous and not labels.flags.c_contiguous
         self._transposed = bool(fortran)
         self._view = labels.T if fortran else labels
@@ -72,7 +83,12 @@ class LabelIndex:
         keep = np.zeros(top + 1, dtype=bool)  # a label above MAX_LABEL counts as MAX_LABEL + 1
         chosen = range(1, top + 1) if wanted is None else wanted
         keep[[k for k in chosen if 0 < k <= min(top, MAX_LABEL)]] = True
-        flat, values, seen = _scan(self._view, keep)
+        flat, values, seen, counts = _scan(self._view, keep, max_voxels_per_label)
+        over = keep & (counts > max_voxels_per_label)
+        self._too_many = {int(k): int(counts[k]) for k in np.flatnonzero(over)}
+        if self._too_many:
+            fits = ~over[np.minimum(values, top)]
+            flat, values = flat[fits], values[fits]
         order = np.argsort(values, kind="stable")  # radix sort for 8- and 16-bit labels
         flat, values = flat[order], values[order]
         bounds = np.searchsorted(values, np.arange(top + 2))
@@ -88,6 +104,11 @@ class LabelIndex:
         self, label: int, structure: str, *, body: NDArray[np.bool_] | None = None
     ) -> VertebraVoxels | None:
         """The voxels of ``label`` (intersected with ``body`` when given), or ``None``."""
+        if label in self._too_many:
+            empty = np.zeros((0, 3), dtype=np.intp)
+            return VertebraVoxels(
+                structure=structure, indices=empty, too_many=self._too_many[label]
+            )
         flat = self._flat.get(label)
         if flat is None or flat.size == 0:
             return None
@@ -109,8 +130,12 @@ def _top_label(view: IntArray) -> int:
     return int(view.max()) if view.size else 0
 
 
-def _scan(view: IntArray, keep: NDArray[np.bool_]) -> tuple[NDArray[np.intp], IntArray, list[int]]:
-    """Flat C-order indices and labels of the kept voxels, and every label seen.
+def _scan(
+    view: IntArray, keep: NDArray[np.bool_], cap: int
+) -> tuple[NDArray[np.intp], IntArray, list[int], NDArray[np.int64]]:
+    """Flat C-order indices and labels of the kept voxels, every label seen, and counts.
+
+    A label stops being collected once its count passes ``cap`` (its count goes on).
 
     Each slab's row maxima (a fast reduction) pick the rows holding any label; only those
     rows are searched, so the cost follows the labelled volume, not the whole grid.
@@ -120,6 +145,7 @@ def _scan(view: IntArray, keep: NDArray[np.bool_]) -> tuple[NDArray[np.intp], In
     flats: list[NDArray[np.intp]] = []
     values: list[IntArray] = []
     seen = np.zeros(len(keep), dtype=bool)
+    counts = np.zeros(len(keep), dtype=np.int64)
     for k0 in range(0, n_k, step):
         slab = view[k0 : k0 + step]
         kk, jj = np.nonzero(slab.any(axis=2))
@@ -128,7 +154,8 @@ def _scan(view: IntArray, keep: NDArray[np.bool_]) -> tuple[NDArray[np.intp], In
         found = rows[r, ii]
         code = np.minimum(found, len(keep) - 1)
         seen[code] = True
-        hit = keep[code]
+        counts += np.bincount(code, minlength=len(keep))
+        hit = keep[code] & (counts[code] <= cap)
         flats.append(((kk[r[hit]] + k0) * n_j + jj[r[hit]]) * n_i + ii[hit])
         values.append(found[hit])
     empty = np.zeros(0, dtype=view.dtype)
@@ -136,6 +163,7 @@ def _scan(view: IntArray, keep: NDArray[np.bool_]) -> tuple[NDArray[np.intp], In
         np.concatenate(flats) if flats else np.zeros(0, dtype=np.intp),
         np.concatenate(values) if values else empty,
         [int(k) for k in np.flatnonzero(seen)],
+        counts,
     )
 
 

@@ -20,6 +20,7 @@ from kypho.config import Settings
 from kypho.errors import RuleCatalogueError
 from kypho.policyfile.messages import InvalidPolicyFile, from_validation_error
 from kypho.policyfile.model import PolicyFile
+from kypho.policyfile.toml_words import plain_toml_error
 from kypho.rules.policy import Policy, bundled_policy_text, policy_from_dict, policy_names
 
 # The default limit is the settings' default; entry points pass the configured value.
@@ -46,8 +47,10 @@ def parse_toml(text: str, *, source: str) -> dict[str, Any]:
         at = ""
         if where:
             at = f"line {where[1]}, column {where[2]}: " if where[1] else "at the end: "
-        reason = _WHERE.sub("", message)
-        raise _fail(source, f"{at}expected valid TOML, got: {reason}") from None
+        found = plain_toml_error(_WHERE.sub("", message))
+        raise _fail(source, f"{at}expected valid TOML, got: {found}") from None
+    except RecursionError:
+        raise _fail(source, "expected valid TOML, got arrays or tables nested too deeply") from None
 
 
 def validate_policy(raw: dict[str, Any], *, source: str) -> Policy:
