@@ -227,7 +227,9 @@ def test_a_header_that_lies_costs_only_what_is_really_there(tmp_path: Path) -> N
     rss, err = _peak_rss_bytes(path)
     assert b"expected 524,288,000 bytes of voxel data" in err
     assert b"found 1,048,572 (the file is truncated)" in err  # 4 bytes: the extender
-    assert rss < 300 * 2**20  # before: the whole 500 MiB buffer (611 MB peak)
+    # The whole process (imports, and coverage in CI: 419 MB seen) stays below the 500 MiB
+    # the header claims; before the fix the claimed buffer alone was allocated (611 MB peak).
+    assert rss < 524_288_000
 
 
 def test_a_mask_thinnest_front_to_back_is_a_poor_level_not_nan(
