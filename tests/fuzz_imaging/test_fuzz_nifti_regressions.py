@@ -204,7 +204,9 @@ def test_twenty_thousand_labels_are_measured_in_bounded_time(
     start = time.perf_counter()
     code, out, err = _run(tmp_path, nifti(labels, datatype=512), capsys)
     assert (code, err) == (0, "")
-    assert time.perf_counter() - start < 20.0
+    assert (
+        time.perf_counter() - start < 120.0
+    )  # a bound against runaway time, not a benchmark (bench/fuzz.py times it)
     assert '"level": "L1"' in out  # TotalSegmentator layout (labels above 28): L1 is 31
 
 
