@@ -7,6 +7,8 @@ never reads the environment itself: a workflow receives ``Settings`` as an argum
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -44,6 +46,43 @@ class Settings(BaseSettings):
     max_image_file_bytes: int = Field(
         default=2_000_000_000, gt=0, description="Largest image file after decompression."
     )
+
+    # The clinic web app (kypho serve). Checked for safety by kypho.web.settings_check.
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="production refuses unsafe values (no secret key, cookies without Secure).",
+    )
+    data_dir: Path = Field(
+        default=Path("kypho-data"),
+        description="Folder of the embedded database and the generated secret key.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL (postgresql+psycopg://...); None: SQLite in data_dir.",
+    )
+    secret_key: str | None = Field(
+        default=None, description="Signs nothing secret-bearing itself; None: generated once."
+    )
+    public_url: str | None = Field(
+        default=None, description="The URL users reach the app at (https://... needs Secure)."
+    )
+    cookie_secure: bool = Field(default=False, description="Send cookies over https only.")
+    session_idle_minutes: int = Field(default=30, gt=0, description="Idle sign-out, minutes.")
+    session_max_hours: int = Field(default=12, gt=0, description="Longest session, hours.")
+    sign_in_max_failures: int = Field(
+        default=5, gt=0, description="Failed sign-ins before the account is locked."
+    )
+    sign_in_lockout_minutes: int = Field(default=15, gt=0, description="Lock-out, minutes.")
+    max_upload_bytes: int = Field(
+        default=200_000_000, gt=0, description="Largest uploaded file (mask, zip, landmarks)."
+    )
+
+    @property
+    def database(self) -> str:
+        """The database URL in use: the configured one, or SQLite in ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'kypho.sqlite3').resolve()}"
 
     @field_validator("clinic_time_zone")
     @classmethod

@@ -8,6 +8,8 @@
     │   ├── InvalidMeasurement
     │   └── ImageGeometryError
     ├── NotFound (also LookupError)
+    ├── Conflict
+    ├── Forbidden
     ├── RuleCatalogueError
     └── InteropError
 
@@ -48,6 +50,14 @@ class ImageGeometryError(InvalidInput):
 
 class NotFound(KyphoError, LookupError):
     """A named thing (policy, case, level) does not exist."""
+
+
+class Conflict(KyphoError):
+    """A save based on a version that is no longer current, or a double booking."""
+
+
+class Forbidden(KyphoError):
+    """The signed-in user's role may not do this."""
 
 
 class RuleCatalogueError(KyphoError):

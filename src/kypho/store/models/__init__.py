@@ -1,0 +1,25 @@
+"""Every table, one module per area; importing this registers them all on ``Base.metadata``."""
+
+from kypho.store.models.audit import AuditEvent
+from kypho.store.models.cases import Assessment, Case, CaseVersion, Patient
+from kypho.store.models.imaging import Measurement
+from kypho.store.models.people import ApiToken, SignInAttempt, User, WebSession
+from kypho.store.models.plans import IssuedDocument, Plan
+from kypho.store.models.schedule import Appointment, Room
+
+__all__ = [
+    "ApiToken",
+    "Appointment",
+    "Assessment",
+    "AuditEvent",
+    "Case",
+    "CaseVersion",
+    "IssuedDocument",
+    "Measurement",
+    "Patient",
+    "Plan",
+    "Room",
+    "SignInAttempt",
+    "User",
+    "WebSession",
+]

@@ -1,0 +1,62 @@
+"""``create_app``: the clinic app, its database, its routes and its error answers.
+
+Routers are found, not listed: every module under ``kypho.web.routes`` (JSON API, mounted
+under ``/api``) and ``kypho.web.pages`` (server-rendered pages) that defines ``router``
+is included, in name order.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from kypho.config import Settings, load_settings
+from kypho.store.engine import make_engine, session_factory
+from kypho.web.errors import install_error_handlers
+
+STATIC = Path(__file__).parent / "static"
+
+
+def _routers(package: str) -> list[object]:
+    found = []
+    module = importlib.import_module(package)
+    for info in sorted(pkgutil.iter_modules(module.__path__), key=lambda i: i.name):
+        child = importlib.import_module(f"{package}.{info.name}")
+        if hasattr(child, "router"):
+            found.append(child.router)
+    return found
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """The app for ``settings`` (read from ``KYPHO_*`` when omitted) on ``engine``.
+
+    The database must already be at the current schema (``kypho.store.schema.upgrade``);
+    ``kypho serve`` upgrades an empty one before it starts.
+    """
+    settings = settings or load_settings()
+    engine = engine or make_engine(settings.database)
+    app = FastAPI(
+        title="kypho clinic",
+        description="Decision support for the balloon kyphoplasty pathway. The physician decides.",
+        version="0.1.0",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    install_error_handlers(app)
+    for router in _routers("kypho.web.routes"):
+        app.include_router(router, prefix="/api")  # type: ignore[arg-type]
+    for router in _routers("kypho.web.pages"):
+        app.include_router(router)  # type: ignore[arg-type]
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/health", include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
