@@ -26,6 +26,7 @@ _INTERNALS = (
     "tomllib",
     "TOMLDecodeError",
     "Errno",
+    "RuntimeWarning",
 )
 
 

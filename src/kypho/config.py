@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     max_image_file_bytes: int = Field(
         default=2_000_000_000, gt=0, description="Largest image file after decompression."
     )
+    max_landmarks_file_bytes: int = Field(
+        default=1_000_000, gt=0, description="Largest six-point landmarks file."
+    )
 
     # The clinic web app (kypho serve). Checked for safety by kypho.web.settings_check.
     environment: Literal["development", "production"] = Field(

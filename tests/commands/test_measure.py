@@ -158,7 +158,7 @@ def test_outputs_in_a_missing_folder_exit_2_and_nothing_is_written(
     args = ("--into-case", base, "--study-date", "2026-11-20", "--out", new, "--image", png)
     code, out, err = run(capsys, "measure", study, *args)
     assert (code, out) == (2, "")
-    assert f"--image {png}: expected a path in an existing folder" in err
+    assert f"--image {png}: expected an existing folder, '{png.parent}' does not exist" in err
     assert list(tmp_path.iterdir()) == []  # the case was not written either
 
 

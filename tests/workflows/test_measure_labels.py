@@ -257,3 +257,16 @@ def test_threads_measure_independently(phantom) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         together = list(pool.map(lambda xa: measure_labels(xa[0], affine=xa[1]), inputs))
     assert together == alone * 2
+
+
+def test_the_landmarks_size_limit_is_an_argument_checked_before_reading(tmp_path: Path) -> None:
+    points = {"superior_anterior": [20, 20], "superior_middle": [5, 21],
+              "superior_posterior": [-10, 22], "inferior_anterior": [20, 0],
+              "inferior_middle": [5, 0], "inferior_posterior": [-10, 0]}  # fmt: skip
+    path = tmp_path / "points.json"
+    path.write_text(json.dumps({"format": "kypho-landmarks/1", "frame": "AS",
+                                "levels": {"L1": points}}))  # fmt: skip
+    size = path.stat().st_size
+    assert measure_file(path, max_landmarks_file_bytes=size).spine.get("L1") is not None
+    with pytest.raises(InvalidInput, match=f"at most {size - 1:,} bytes, found {size:,}"):
+        measure_file(path, max_landmarks_file_bytes=size - 1)

@@ -9,8 +9,6 @@ Parse, call ``kypho.workflows.measure``, print; the input limits come from
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -55,27 +53,15 @@ def _print_compare(earlier: Path, later: Path, fmt: str, options: dict[str, Any]
 
 
 def _check_output(option: str, path: Path | None) -> None:
-    if path is not None and not path.parent.is_dir():
-        raise InvalidInput(
-            f"{option} {path}: expected a path in an existing folder, found no folder {path.parent}"
-        )
+    """Refuse an output path that cannot be written (special file, missing folder...)."""
+    if path is None:
+        return
+    from kypho.documents.write import check_outputs
 
-
-def _write_together(files: dict[Path, bytes]) -> None:
-    """Every file or none: each goes to a temporary file beside it, then all are renamed."""
-    staged: list[tuple[str, Path]] = []
     try:
-        for path, data in files.items():
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-            staged.append((tmp, path))
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-        for tmp, path in staged:
-            os.replace(tmp, path)
-    finally:
-        for tmp, _ in staged:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        check_outputs([path], suffixes=None)
+    except InvalidInput as err:
+        raise InvalidInput(f"{option} {err}") from None
 
 
 def _case_with_study(
@@ -155,6 +141,7 @@ def measure_command(
         "body_path": body,
         "max_voxels": settings.max_image_voxels if max_voxels is None else max_voxels,
         "max_file_bytes": settings.max_image_file_bytes,
+        "max_landmarks_file_bytes": settings.max_landmarks_file_bytes,
         "max_slice_thickness_mm": max_slice_thickness_mm,
     }
     if compare is not None:
@@ -175,7 +162,10 @@ def measure_command(
         files[out] = _case_with_study(measured.spine, into_case, study_date, study_id)
     if image is not None:
         files[image] = _picture(measured)
-    _write_together(files)
+    if files:
+        from kypho.documents.write import write_documents
+
+        write_documents(files, suffixes=None)
     typer.echo(text)
 
 

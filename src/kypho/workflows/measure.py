@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from kypho.domain.case import Case
 from kypho.domain.imaging import Modality
 from kypho.errors import InvalidInput
+from kypho.imaging.landmarks import MAX_FILE_BYTES as LANDMARKS_MAX_FILE_BYTES
 from kypho.imaging.landmarks import load_landmarks
 from kypho.imaging.layouts import Layout, parse_layout
 from kypho.imaging.nifti import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_VOXELS, LabelImage, load_labels
@@ -129,15 +130,17 @@ def measure_file(
     max_voxels: int = DEFAULT_MAX_VOXELS,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     max_slice_thickness_mm: float = DEFAULT_MAX_SLICE_THICKNESS_MM,
+    max_landmarks_file_bytes: int = LANDMARKS_MAX_FILE_BYTES,
     keep_image: bool = False,
 ) -> MeasuredStudy:
     """Measure a NIfTI label file, a TotalSegmentator folder or a landmarks JSON file.
 
     ``keep_image`` keeps the loaded label volume in the result (to draw it); the file is
-    read once either way. Limits: ``Settings.max_image_voxels``/``max_image_file_bytes``.
+    read once either way. Limits: ``Settings.max_image_voxels``/``max_image_file_bytes``
+    (``max_landmarks_file_bytes`` for a landmarks file).
     """
     if path.suffix.lower() == ".json":
-        return MeasuredStudy(spine=load_landmarks(path))
+        return MeasuredStudy(spine=load_landmarks(path, max_file_bytes=max_landmarks_file_bytes))
     chosen = _layout(layout)
     limits: dict[str, Any] = {
         "max_voxels": max_voxels,
