@@ -37,7 +37,10 @@ def test_outcomes_on_the_day_after_the_last_visit() -> None:
     ("day", "message"),
     [
         (date(2026, 10, 16), "expected a date on or after the symptom onset at L1 (2026-10-17)"),
-        (date(2026, 11, 12), "expected a date on or after MRI 2026-11-13 (study MR-1), the latest"),
+        (
+            date(2026, 11, 12),
+            "expected a date on or after MRI 2026-11-13 (study MR-1), the earliest",
+        ),
         (date(2026, 12, 25), "expected a date on or before --on (2026-12-24)"),
     ],
 )
@@ -58,6 +61,22 @@ def test_the_first_days_a_procedure_date_can_be() -> None:
         InvalidInput, match=r"ex01.json: procedure.date: expected a date on or after MRI"
     ):
         case_outcomes(treated([], procedure="2026-11-12"), procedure_date=None, on=ON)
+
+
+def test_imaging_after_the_procedure_is_part_of_a_treated_case() -> None:
+    # EX-01's MRI (2026-11-13) came before the procedure (2026-11-26); a follow-up CT
+    # on 2026-12-20 shows L1 after treatment. Outcomes must still be reported.
+    ct = {"modality": "ct", "date": "2026-12-20", "study_id": "CT-FU",
+          "findings": [{"level": "L1", "appearance": "acute"}]}  # fmt: skip
+    visits = [{"date": "2026-12-24", "nrs": 3}]
+    raw = dict(EX01, procedure=dict(EX01["procedure"], date="2026-11-26"),
+               imaging=[*EX01["imaging"], ct], follow_up=visits)  # fmt: skip
+    case = parse_case(json.dumps(raw), source="ex01.json")
+    report = case_outcomes(case, procedure_date=None, on=date(2026, 12, 24))
+    assert report.procedure_date == date(2026, 11, 26)
+    # The day before the MRI is still impossible, with the follow-up CT in the file.
+    with pytest.raises(InvalidInput, match=r"on or after MRI 2026-11-13 \(study MR-1\)"):
+        case_outcomes(case, procedure_date=date(2026, 11, 12), on=date(2026, 12, 24))
 
 
 def test_no_procedure_date_is_bad_input() -> None:

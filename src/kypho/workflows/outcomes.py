@@ -5,9 +5,24 @@ from __future__ import annotations
 from datetime import date
 
 from kypho.domain.case import Case
+from kypho.domain.imaging import ImagingStudy
 from kypho.errors import InvalidInput
 from kypho.pathway import OutcomeReport, evaluate_outcomes
-from kypho.planning.dates import CASE_FILE_DATE, relied_imaging
+from kypho.planning.dates import CASE_FILE_DATE
+
+
+def first_imaging(case: Case) -> ImagingStudy | None:
+    """The earliest dated study with a finding at a level under review (else the earliest).
+
+    Imaging after the procedure (a follow-up CT) is part of a treated case; only a
+    procedure that comes before every study is impossible.
+    """
+    levels = case.levels_under_review
+    dated = [s for s in case.imaging or () if s.study_date is not None]
+    at_levels = [s for s in dated if any(s.finding(lv) is not None for lv in levels)]
+    pool = at_levels or dated
+    return min(pool, key=lambda s: s.study_date or date.max) if pool else None
+
 
 OPTION = "--procedure-date"
 
@@ -17,7 +32,7 @@ def case_outcomes(case: Case, *, procedure_date: date | None, on: date) -> Outco
 
     The procedure date is ``procedure_date`` or the case file's. Bad input (``InvalidInput``
     naming the option or field): no procedure date; one after ``on``, before a fracture's
-    onset or before the latest imaging; any clinical event, follow-up visits included,
+    onset or before the earliest imaging; any clinical event, follow-up visits included,
     after ``on``.
     """
     case.check_not_after(on)
@@ -38,9 +53,10 @@ def case_outcomes(case: Case, *, procedure_date: date | None, on: date) -> Outco
                 f"{option}: expected a date on or after the symptom onset at {fracture.level} "
                 f"({onset}); got {day}"
             )
-    study = relied_imaging(case, case.levels_under_review)
+    study = first_imaging(case)
     if study is not None and study.study_date is not None and day < study.study_date:
         raise InvalidInput(
-            f"{option}: expected a date on or after {study.label}, the latest imaging; got {day}"
+            f"{option}: expected a date on or after {study.label}, the earliest imaging "
+            f"(a treated fracture was imaged before its procedure); got {day}"
         )
     return evaluate_outcomes(case, procedure_date=day)
