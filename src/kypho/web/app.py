@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
@@ -22,12 +24,32 @@ from kypho.web.errors import install_error_handlers
 STATIC = Path(__file__).parent / "static"
 
 
-def _routers(package: str) -> list[object]:
+@dataclass(frozen=True, slots=True)
+class RouteEntry:
+    path: str
+    methods: frozenset[str]
+    route: APIRoute
+
+
+def route_table(app: FastAPI) -> list[RouteEntry]:
+    """Every API route of ``app`` with its full path (FastAPI's own list nests routers)."""
+    entries = [
+        RouteEntry(r.path, frozenset(r.methods), r) for r in app.router.routes
+        if isinstance(r, APIRoute)
+    ]  # fmt: skip
+    for prefix, router in app.state.included_routers:
+        for r in router.routes:
+            if isinstance(r, APIRoute):
+                entries.append(RouteEntry(prefix + r.path, frozenset(r.methods), r))
+    return entries
+
+
+def _routers(package: str) -> list[APIRouter]:
     found = []
     module = importlib.import_module(package)
     for info in sorted(pkgutil.iter_modules(module.__path__), key=lambda i: i.name):
         child = importlib.import_module(f"{package}.{info.name}")
-        if hasattr(child, "router"):
+        if isinstance(getattr(child, "router", None), APIRouter):
             found.append(child.router)
     return found
 
@@ -49,10 +71,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     install_error_handlers(app)
-    for router in _routers("kypho.web.routes"):
-        app.include_router(router, prefix="/api")  # type: ignore[arg-type]
-    for router in _routers("kypho.web.pages"):
-        app.include_router(router)  # type: ignore[arg-type]
+    included: list[tuple[str, APIRouter]] = []
+    included += [("/api", r) for r in _routers("kypho.web.routes")]
+    included += [("", r) for r in _routers("kypho.web.pages")]
+    for prefix, router in included:
+        app.include_router(router, prefix=prefix)
+    app.state.included_routers = included  # read by route_table (the security tests)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/health", include_in_schema=False)
