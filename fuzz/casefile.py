@@ -133,7 +133,23 @@ def _all_dates(doc: Any) -> list[date]:
 
 def _events(doc: dict[str, Any]) -> list[date]:
     days = [_day(r.get(k)) for key, k in EVENTS for r in _records(doc, key)]
+    days += [
+        _day(e.get("date"))
+        for v in _records(doc, "follow_up")
+        for e in v.get("new_fracture_events") or []
+        if isinstance(e, dict)
+    ]
     return [d for d in days if d is not None]
+
+
+def _check_new_fracture_events(doc: dict[str, Any]) -> None:
+    """docs/case-format.md: each dated new fracture is listed in new_fractures, by its visit."""
+    for v in _records(doc, "follow_up"):
+        listed, visit_day = set(v.get("new_fractures") or []), _day(v.get("date"))
+        for e in v.get("new_fracture_events") or []:
+            day = _day(e.get("date"))
+            if e.get("level") not in listed or (day and visit_day and day > visit_day):
+                raise Refused("a new-fracture event not in new_fractures, or after its visit")
 
 
 def _check_findings(doc: dict[str, Any]) -> bool | None:
@@ -178,6 +194,7 @@ def cross_field(doc: dict[str, Any], *, on: date | None) -> bool | None:
         _day(v.get("date")) and _day(v.get("date")) <= proc for v in _records(doc, "follow_up")
     ):  # type: ignore[operator]
         raise Refused("a follow-up visit not after the procedure")
+    _check_new_fracture_events(doc)
     if on is not None and any(d > on for d in [*events, *([birth] if birth else [])]):
         raise Refused("a date after --on")
     if str(doc.get("case_id", "x")).strip() == "":

@@ -19,6 +19,7 @@ from kypho.casefile.schema import (
     FunctionScoreModel,
     ImagingStudyModel,
     LevelFindingModel,
+    NewFractureModel,
     PainModel,
     PatientModel,
     ProcedureModel,
@@ -36,6 +37,7 @@ from kypho.domain import (
     FunctionScore,
     ImagingStudy,
     LevelFinding,
+    NewFracture,
     PainAssessment,
     Patient,
     PlannedProcedure,
@@ -92,6 +94,13 @@ def follow_up_from_model(model: FollowUpVisitModel) -> FollowUpVisit:
         rdq=model.rdq,
         new_fractures=_tuple_or_none(model.new_fractures, lambda level: level),
         complications=_tuple_or_none(model.complications, str),
+        bed_days_per_month=model.bed_days_per_month,
+        analgesic_use=model.analgesic_use,
+        osteoporosis_treatment=model.osteoporosis_treatment,
+        new_fracture_events=_tuple_or_none(
+            model.new_fracture_events,
+            lambda e: NewFracture(level=e.level, diagnosed_on=e.date),
+        ),
     )
 
 
@@ -167,6 +176,13 @@ def model_from_follow_up(visit: FollowUpVisit) -> FollowUpVisitModel:
         rdq=visit.rdq,
         new_fractures=_list_or_none(visit.new_fractures, lambda level: level),
         complications=_list_or_none(visit.complications, str),
+        bed_days_per_month=visit.bed_days_per_month,
+        analgesic_use=visit.analgesic_use,
+        osteoporosis_treatment=visit.osteoporosis_treatment,
+        new_fracture_events=_list_or_none(
+            visit.new_fracture_events,
+            lambda e: NewFractureModel(level=e.level, date=e.diagnosed_on),
+        ),
     )
 
 

@@ -16,15 +16,19 @@ from pydantic_core import PydanticCustomError
 
 from kypho.casefile.types import CASE_FILE_VERSION, Bounded, IsoDate, LevelField, SchemaVersion
 from kypho.domain import (
+    AnalgesicUse,
     Appearance,
     Etiology,
     FunctionInstrument,
     Modality,
     NsmModality,
+    OsteoporosisTreatment,
     PainScale,
     Response,
     Sex,
 )
+from kypho.domain.care import BED_DAYS_PER_MONTH_MAX
+from kypho.domain.chronology import EARLIEST_DATE
 from kypho.domain.patient import LB_PER_KG
 from kypho.domain.symptoms import NRS_MAX, ODI_MAX_PCT, RDQ_MAX
 
@@ -37,6 +41,7 @@ Pct = Annotated[float, Bounded(0, 100, unit="%")]
 Nrs = Annotated[float, Bounded(0, NRS_MAX)]
 OdiPct = Annotated[float, Bounded(0, ODI_MAX_PCT, unit="%")]
 Rdq = Annotated[int, Bounded(0, RDQ_MAX, whole=True)]
+BedDays = Annotated[int, Bounded(0, BED_DAYS_PER_MONTH_MAX, unit="days", whole=True)]
 
 
 class _Record(BaseModel):
@@ -302,6 +307,13 @@ class ProcedureModel(_Record):
     levels: list[LevelField] | None = None
 
 
+class NewFractureModel(_Record):
+    """A new fracture found at a follow-up visit and the day it was diagnosed."""
+
+    level: LevelField
+    date: IsoDate
+
+
 class FollowUpVisitModel(_Record):
     date: IsoDate
     nrs: Nrs | None = None
@@ -309,6 +321,33 @@ class FollowUpVisitModel(_Record):
     rdq: Rdq | None = None
     new_fractures: list[LevelField] | None = None
     complications: list[str] | None = None
+    new_fracture_events: list[NewFractureModel] | None = None
+    bed_days_per_month: BedDays | None = None
+    analgesic_use: AnalgesicUse | None = None
+    osteoporosis_treatment: OsteoporosisTreatment | None = None
+
+    @model_validator(mode="after")
+    def _events_listed_and_dated(self) -> Self:
+        listed = set(self.new_fractures or ())
+        for i, event in enumerate(self.new_fracture_events or ()):
+            if event.level not in listed:
+                raise PydanticCustomError(
+                    "unlisted",
+                    "expected a level also listed in new_fractures",
+                    {"at": ("new_fracture_events", i, "level"), "found": str(event.level)},
+                )
+            if not EARLIEST_DATE <= event.date <= self.date:
+                raise PydanticCustomError(
+                    "date_order",
+                    "expected a date from {earliest} to the visit's date {visit}",
+                    {
+                        "earliest": EARLIEST_DATE.isoformat(),
+                        "visit": self.date.isoformat(),
+                        "at": ("new_fracture_events", i, "date"),
+                        "found": event.date.isoformat(),
+                    },
+                )
+        return self
 
 
 class CaseModel(_Record):

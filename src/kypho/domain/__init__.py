@@ -1,9 +1,12 @@
 """Value types of a kyphoplasty case: immutable, typed, units in their names."""
 
 from kypho.domain.care import (
+    AnalgesicUse,
     ContinuumOfCare,
     Contraindications,
     FollowUpVisit,
+    NewFracture,
+    OsteoporosisTreatment,
     PlannedProcedure,
     SuspicionSigns,
 )
@@ -24,6 +27,7 @@ from kypho.domain.symptoms import (
 
 __all__ = [
     "LEVELS",
+    "AnalgesicUse",
     "Appearance",
     "Case",
     "ConservativeTreatment",
@@ -38,7 +42,9 @@ __all__ = [
     "Level",
     "LevelFinding",
     "Modality",
+    "NewFracture",
     "NsmModality",
+    "OsteoporosisTreatment",
     "PainAssessment",
     "PainScale",
     "Patient",

@@ -42,6 +42,11 @@ def clinical_events(case: Case) -> tuple[tuple[str, date], ...]:
         for i, t in enumerate(case.conservative_care or ())
     ]
     events += [(f"follow_up[{i}].date", v.visit_date) for i, v in enumerate(case.follow_up or ())]
+    events += [
+        (f"follow_up[{i}].new_fracture_events[{j}].date", e.diagnosed_on)
+        for i, v in enumerate(case.follow_up or ())
+        for j, e in enumerate(v.new_fracture_events or ())
+    ]
     return tuple((path, day) for path, day in events if day is not None)
 
 
