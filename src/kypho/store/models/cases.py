@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kypho.store.base import Base, UtcDateTime, utcnow
@@ -54,6 +54,8 @@ class Assessment(Base):
     """A stored decision: reproducible from the case version, policy version and as-of date."""
 
     __tablename__ = "assessments"
+    # The latest assessment per policy of a case (worklist, case page).
+    __table_args__ = (Index("ix_assessments_case_policy", "case_id", "policy_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kypho.store.base import Base, UtcDateTime, utcnow
@@ -19,6 +19,7 @@ class Room(Base):
 
 class Appointment(Base):
     __tablename__ = "appointments"
+    __table_args__ = (Index("ix_appointments_case_kind", "case_id", "kind", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)

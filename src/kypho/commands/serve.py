@@ -1,0 +1,119 @@
+"""``kypho serve``: the clinic web app, on SQLite by default, after getting it ready.
+
+``prepare`` does everything but serving: it checks the settings (and makes the development
+secret key once), opens the database, upgrades it to the newest schema and seeds an empty
+one (the first administrator, two rooms and, in development, the example cases). Uvicorn
+then serves ``create_app``. The first administrator's one-time password is printed once,
+on the start that creates it; later starts say how to reset it instead.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from kypho.commands.db import database_setting, open_database, upgrade_database
+
+if TYPE_CHECKING:  # sqlalchemy and pydantic are imported lazily: the CLI starts fast
+    from sqlalchemy import Engine
+
+    from kypho.config import Settings
+
+DEFAULT_HOST = "127.0.0.1"  # loopback: reachable from this machine only, until told otherwise
+DEFAULT_PORT = 8000
+
+
+class NoQueryStrings(logging.Filter):
+    """Drop the query string from access-log lines: a search (``?q=``) may be a name or MRN."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
+def log_config() -> dict[str, Any]:
+    """Uvicorn's logging, with ``NoQueryStrings`` on the access log."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["no_query_strings"] = {"()": NoQueryStrings}
+    config["handlers"]["access"]["filters"] = ["no_query_strings"]
+    return config
+
+
+def _seed_lines(engine: Engine, url: str, *, examples: bool) -> list[str]:
+    from kypho.store.engine import session_factory, transaction
+    from kypho.store.seed import ADMIN_USERNAME, seed
+
+    with transaction(session_factory(engine)) as db:
+        report = seed(db, examples=examples)
+    seeded = [f"{report.cases_added} example cases (synthetic patients)"] * bool(report.cases_added)
+    seeded += [f"{report.rooms_added} rooms"] * bool(report.rooms_added)
+    lines = [f"Seeded: {', '.join(seeded)}"] if seeded else []
+    if report.admin_password is None:
+        lines.append("Sign in with your account; a lost administrator password is reset with: "
+                     "kypho db reset-admin-password")  # fmt: skip
+    else:
+        lines += [
+            f"First administrator: {ADMIN_USERNAME}, one-time password: {report.admin_password}",
+            f"  (shown once) Sign in at {url}/sign-in, then choose a new password.",
+        ]
+    return lines
+
+
+def prepare(settings: Settings, *, url: str | None = None) -> tuple[Settings, Engine, list[str]]:
+    """Checked settings, an up-to-date seeded database, and what was done (lines to print).
+
+    ``url`` is where users reach the app (for the sign-in hint); default ``public_url``.
+    """
+    from kypho.web.settings_check import check_settings
+
+    settings, lines = check_settings(settings)
+    engine = open_database(settings)
+    try:
+        lines.append(upgrade_database(engine, setting=database_setting(settings)))
+        url = url or settings.public_url or _local_url(DEFAULT_HOST)
+        examples = settings.environment == "development"  # no made-up patients in production
+        lines += _seed_lines(engine, url, examples=examples)
+    except BaseException:
+        engine.dispose()
+        raise
+    return settings, engine, lines
+
+
+def _local_url(host: str, port: int = DEFAULT_PORT) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = DEFAULT_PORT,
+) -> None:
+    """Start the clinic web app (upgrading and seeding an empty database first)."""
+    import uvicorn
+
+    from kypho.config import load_settings
+    from kypho.web.app import create_app
+
+    settings = load_settings()
+    url = settings.public_url or _local_url(host, port)
+    settings, engine, lines = prepare(settings, url=url)
+    for line in lines:
+        typer.echo(line)
+    typer.echo(f"kypho clinic app: {url}  (Ctrl+C stops it)")
+    try:
+        uvicorn.run(create_app(settings, engine=engine), host=host, port=port,
+                    log_config=log_config())  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``serve`` command to ``app``."""
+    app.command("serve")(serve)
