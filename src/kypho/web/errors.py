@@ -8,6 +8,7 @@ API requests (``/api/...``) get JSON: ``{"error": kind, "message", "field", "exp
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,7 +17,12 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kypho.errors import Conflict, Forbidden, InvalidInput, NotFound
-from kypho.web.security.guard import CsrfRejected, Unauthenticated
+from kypho.web.security.guard import (
+    PASSWORD_PAGE,
+    CsrfRejected,
+    PasswordChangeRequired,
+    Unauthenticated,
+)
 
 _SHAPE = re.compile(
     r"^(?P<field>[^:]{1,120}): .*?expected (?P<expected>.+?)[,;] (?:got|found) (?P<found>.+)$", re.S
@@ -52,51 +58,73 @@ def _answer(request: Request, status: int, body: dict[str, Any]) -> Response:
     return render_error(request, status, body)
 
 
+def invalid(request: Request, exc: Exception) -> Response:
+    field = getattr(exc, "field", None) or None
+    return _answer(request, 422, error_body("invalid_input", str(exc), field=field))
+
+
+def not_found(request: Request, exc: Exception) -> Response:
+    return _answer(request, 404, error_body("not_found", str(exc)))
+
+
+def conflict(request: Request, exc: Exception) -> Response:
+    return _answer(request, 409, error_body("conflict", str(exc)))
+
+
+def forbidden(request: Request, exc: Exception) -> Response:
+    return _answer(request, 403, error_body("forbidden", str(exc)))
+
+
+def csrf(request: Request, exc: Exception) -> Response:  # noqa: ARG001
+    message = "csrf_token: expected this session's form token; reload the page and retry"
+    return _answer(request, 403, error_body("csrf", message, field="csrf_token"))
+
+
+def password_change(request: Request, exc: Exception) -> Response:
+    if wants_json(request):
+        body = error_body("password_change_required", str(exc))
+        return JSONResponse(body, status_code=403)
+    return RedirectResponse(PASSWORD_PAGE, status_code=303)
+
+
+def unauthenticated(request: Request, exc: Exception) -> Response:  # noqa: ARG001
+    if wants_json(request):
+        body = error_body("unauthenticated", "sign in first: expected a session or a token")
+        return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/sign-in?next={target}", status_code=303)
+
+
+def request_invalid(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "form")]
+    field = ".".join(loc) or None
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    found = first.get("input")
+    message = f"{field}: expected {first.get('msg', 'a valid value')}, got {found!r}{more}"
+    return _answer(request, 422, error_body("invalid_input", message, field=field))
+
+
+def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    return _answer(request, exc.status_code, error_body("http", str(exc.detail)))
+
+
+HANDLERS: dict[type[Exception], Callable[[Request, Exception], Response]] = {
+    InvalidInput: invalid,
+    NotFound: not_found,
+    Conflict: conflict,
+    Forbidden: forbidden,
+    PasswordChangeRequired: password_change,
+    CsrfRejected: csrf,
+    Unauthenticated: unauthenticated,
+    RequestValidationError: request_invalid,
+    StarletteHTTPException: http_error,
+}
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    def invalid(request: Request, exc: Exception) -> Response:
-        field = getattr(exc, "field", None) or None
-        return _answer(request, 422, error_body("invalid_input", str(exc), field=field))
-
-    def not_found(request: Request, exc: Exception) -> Response:
-        return _answer(request, 404, error_body("not_found", str(exc)))
-
-    def conflict(request: Request, exc: Exception) -> Response:
-        return _answer(request, 409, error_body("conflict", str(exc)))
-
-    def forbidden(request: Request, exc: Exception) -> Response:
-        return _answer(request, 403, error_body("forbidden", str(exc)))
-
-    def csrf(request: Request, exc: Exception) -> Response:  # noqa: ARG001
-        message = "csrf_token: expected this session's form token; reload the page and retry"
-        return _answer(request, 403, error_body("csrf", message, field="csrf_token"))
-
-    def unauthenticated(request: Request, exc: Exception) -> Response:  # noqa: ARG001
-        if wants_json(request):
-            body = error_body("unauthenticated", "sign in first: expected a session or a token")
-            return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/sign-in?next={target}", status_code=303)
-
-    def request_invalid(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, RequestValidationError)
-        errors = exc.errors()
-        first = errors[0] if errors else {}
-        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "form")]
-        field = ".".join(loc) or None
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        found = first.get("input")
-        message = f"{field}: expected {first.get('msg', 'a valid value')}, got {found!r}{more}"
-        return _answer(request, 422, error_body("invalid_input", message, field=field))
-
-    def http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, StarletteHTTPException)
-        return _answer(request, exc.status_code, error_body("http", str(exc.detail)))
-
-    app.add_exception_handler(InvalidInput, invalid)
-    app.add_exception_handler(NotFound, not_found)
-    app.add_exception_handler(Conflict, conflict)
-    app.add_exception_handler(Forbidden, forbidden)
-    app.add_exception_handler(CsrfRejected, csrf)
-    app.add_exception_handler(Unauthenticated, unauthenticated)
-    app.add_exception_handler(RequestValidationError, request_invalid)
-    app.add_exception_handler(StarletteHTTPException, http_error)
+    for kind, handler in HANDLERS.items():
+        app.add_exception_handler(kind, handler)

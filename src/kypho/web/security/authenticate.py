@@ -1,8 +1,8 @@
 """Who is asking: a bearer token (API) or a session cookie (pages), or nobody.
 
-SKELETON (lead): looks the token or session up. The sign-in work adds idle time-out,
-maximum age, lock-out and the rest; callers only use ``authenticate`` and
-``SESSION_COOKIE``.
+A cookie counts only while its session is live (not signed out, not idle longer than
+``settings.session_idle_minutes``, not older than ``settings.session_max_hours``); each
+request it makes moves ``last_seen_at``. Callers use ``authenticate`` and ``SESSION_COOKIE``.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kypho.config import Settings
 from kypho.store.audit import Actor
 from kypho.store.base import utcnow
 from kypho.store.models import ApiToken, User, WebSession
+from kypho.web.security.sessions import SessionState, find_session, state_of
 from kypho.web.security.tokens import digest
 
 SESSION_COOKIE = "kypho_session"
@@ -25,6 +27,7 @@ SESSION_COOKIE = "kypho_session"
 class Identity:
     actor: Actor
     session: WebSession | None  # None: a bearer token (no cookie, so no CSRF check)
+    must_change_password: bool = False  # only OWN_ACCOUNT routes answer until it is changed
 
 
 def client_ip(request: Request) -> str | None:
@@ -43,22 +46,30 @@ def _from_token(db: Session, token: str) -> User | None:
     return db.get(User, row.user_id)
 
 
+def live_session(db: Session, settings: Settings, token: str) -> WebSession | None:
+    """The session ``token`` names if it is live, its ``last_seen_at`` moved to now."""
+    now = utcnow()
+    session = find_session(db, token)
+    if session is None or state_of(session, settings, now=now) is not SessionState.LIVE:
+        return None
+    session.last_seen_at = now
+    return session
+
+
 def authenticate(request: Request, db: Session) -> Identity | None:
+    settings: Settings = request.app.state.settings
     user: User | None = None
     session: WebSession | None = None
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         user = _from_token(db, header[7:].strip())
     elif cookie := request.cookies.get(SESSION_COOKIE):
-        session = db.scalar(
-            select(WebSession).where(
-                WebSession.token_sha256 == digest(cookie), WebSession.ended_at.is_(None)
-            )
-        )
+        session = live_session(db, settings, cookie)
         if session is not None:
-            session.last_seen_at = utcnow()
             user = db.get(User, session.user_id)
     if user is None or not user.active:
         return None
     actor = Actor(user_id=user.id, username=user.username, role=user.role, ip=client_ip(request))
-    return Identity(actor=actor, session=session)
+    return Identity(
+        actor=actor, session=session, must_change_password=bool(user.must_change_password)
+    )

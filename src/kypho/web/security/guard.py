@@ -3,7 +3,9 @@
 Every route that shows or changes patient data declares ``Depends(require(...))``; the
 security tests read the app's routes and fail on any route without a guard that is not
 in ``PUBLIC_PATHS``. A state-changing request made with a session cookie must carry the
-session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``).
+session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``). A user still
+on a one-time password gets 403 (``PasswordChangeRequired``) from every route but the
+``Permission.OWN_ACCOUNT`` ones.
 """
 
 from __future__ import annotations
@@ -38,12 +40,21 @@ class CsrfRejected(Exception):  # noqa: N818
     """A state-changing request with a session cookie but no valid CSRF token."""
 
 
+class PasswordChangeRequired(Forbidden):
+    """A one-time password is in use: only the user's own account pages answer."""
+
+
+PASSWORD_PAGE = "/account/password"
+# A case form has ~150-230 fields, each extra finding row ~20 (project convention).
+MAX_FORM_FIELDS = 5000
+
+
 async def _csrf_token_sent(request: Request) -> str:
     if header := request.headers.get(CSRF_HEADER):
         return header
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        form = await request.form()
+        form = await request.form(max_fields=MAX_FORM_FIELDS)
         value = form.get(CSRF_FIELD)
         return value if isinstance(value, str) else ""
     return ""
@@ -60,10 +71,16 @@ def require(permission: Permission) -> Callable[..., object]:
             sent = await _csrf_token_sent(request)
             if not hmac.compare_digest(sent.encode(), identity.session.csrf_token.encode()):
                 raise CsrfRejected()
+        if identity.must_change_password and permission is not Permission.OWN_ACCOUNT:
+            raise PasswordChangeRequired(
+                "password: expected a password of your own, found the one-time password; "
+                f"change it first at {PASSWORD_PAGE}"
+            )
         if not allowed(identity.actor.role, permission):
             raise Forbidden(f"your role ({identity.actor.role}) may not {permission.value}")
         request.state.actor = identity.actor
         request.state.csrf_token = identity.session.csrf_token if identity.session else ""
+        request.state.session_id = identity.session.id if identity.session else None
         return identity.actor
 
     guard.kypho_permission = permission  # type: ignore[attr-defined]  # read by the tests
