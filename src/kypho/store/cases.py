@@ -3,12 +3,18 @@
 Optimistic concurrency: a save names the version it was based on; the row's version is
 bumped with ``UPDATE ... WHERE version = :expected``, so of two people saving the same
 version, the second gets ``Conflict`` and nothing of theirs is written.
+
+Assessed on save: when the session carries an ``AssessOnSave`` (``db.info[ASSESS_ON_SAVE]``,
+set once per request by the web app), every new version is assessed under its policies
+as of its date, in the same transaction (``kypho.store.assessments.assess_and_store``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -20,6 +26,11 @@ from kypho.store.audit import Actor, record_event
 from kypho.store.base import utcnow
 from kypho.store.models import Case, CaseVersion, Patient
 
+if TYPE_CHECKING:
+    from kypho.rules import Policy
+
+ASSESS_ON_SAVE = "kypho.assess_on_save"  # key in Session.info
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PatientDetails:
@@ -28,6 +39,14 @@ class PatientDetails:
     mrn: str
     name: str
     birth_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssessOnSave:
+    """Assess every saved version under ``policies`` as of ``on`` (the clinic's today)."""
+
+    policies: Sequence[Policy]
+    on: date
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,6 +69,15 @@ def _stored(db: Session, row: Case, version: CaseVersion) -> StoredCase:
         document=version.document,
         case=parse_case(version.document, source=source),
     )
+
+
+def _assessed(db: Session, actor: Actor, stored: StoredCase) -> StoredCase:
+    wanted = db.info.get(ASSESS_ON_SAVE)
+    if isinstance(wanted, AssessOnSave):
+        from kypho.store.assessments import assess_and_store  # it imports this module
+
+        assess_and_store(db, actor, stored, wanted.policies, on=wanted.on)
+    return stored
 
 
 def find_patient(db: Session, mrn: str) -> Patient | None:
@@ -84,7 +112,7 @@ def create_case(
     db.flush()
     record_event(db, actor, action="create", record_type="case", record_id=row.id,
                  case_id=row.id, detail="version 1")  # fmt: skip
-    return _stored(db, row, version)
+    return _assessed(db, actor, _stored(db, row, version))
 
 
 def get_case(db: Session, actor: Actor, case_pk: int, *, version: int | None = None) -> StoredCase:
@@ -137,7 +165,7 @@ def save_case(
     db.refresh(row)
     record_event(db, actor, action="update", record_type="case", record_id=case_pk,
                  case_id=case_pk, detail=f"version {version.version}")  # fmt: skip
-    return _stored(db, row, version)
+    return _assessed(db, actor, _stored(db, row, version))
 
 
 def case_history(db: Session, case_pk: int) -> list[CaseVersion]:
@@ -151,3 +179,28 @@ def case_history(db: Session, case_pk: int) -> list[CaseVersion]:
 
 def count_cases(db: Session) -> int:
     return int(db.scalar(select(func.count()).select_from(Case)) or 0)
+
+
+def get_patient(db: Session, actor: Actor, patient_id: int) -> Patient:
+    """One patient; the read is audited."""
+    patient = db.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound(f"patient {patient_id}: no such patient")
+    record_event(db, actor, action="read", record_type="patient", record_id=patient_id)
+    return patient
+
+
+def patient_by_mrn(db: Session, actor: Actor, mrn: str) -> Patient:
+    """The patient with ``mrn``; the read (or the failed look-up) is audited."""
+    patient = find_patient(db, mrn)
+    if patient is None:
+        record_event(db, actor, action="search", record_type="patient", record_id="mrn",
+                     detail="0 found")  # fmt: skip
+        raise NotFound("mrn: no patient has this MRN")
+    record_event(db, actor, action="read", record_type="patient", record_id=patient.id)
+    return patient
+
+
+def cases_of_patient(db: Session, patient_id: int) -> list[Case]:
+    """The patient's cases, oldest first (not audited: the caller's patient read is)."""
+    return list(db.scalars(select(Case).where(Case.patient_id == patient_id).order_by(Case.id)))

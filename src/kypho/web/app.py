@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from kypho.config import Settings, load_settings
 from kypho.store.engine import make_engine, session_factory
-from kypho.web.errors import install_error_handlers
+from kypho.web.errors import error_body, install_error_handlers
 
 STATIC = Path(__file__).parent / "static"
 
@@ -34,13 +36,13 @@ class RouteEntry:
 def route_table(app: FastAPI) -> list[RouteEntry]:
     """Every API route of ``app`` with its full path (FastAPI's own list nests routers)."""
     entries = [
-        RouteEntry(r.path, frozenset(r.methods), r) for r in app.router.routes
+        RouteEntry(r.path, frozenset(r.methods or ()), r) for r in app.router.routes
         if isinstance(r, APIRoute)
     ]  # fmt: skip
     for prefix, router in app.state.included_routers:
         for r in router.routes:
             if isinstance(r, APIRoute):
-                entries.append(RouteEntry(prefix + r.path, frozenset(r.methods), r))
+                entries.append(RouteEntry(prefix + r.path, frozenset(r.methods or ()), r))
     return entries
 
 
@@ -52,6 +54,30 @@ def _routers(package: str) -> list[APIRouter]:
         if isinstance(getattr(child, "router", None), APIRouter):
             found.append(child.router)
     return found
+
+
+FORM_OVERHEAD_BYTES = 1 << 20  # multipart boundaries and fields around a file (convention)
+
+
+def _refuse_large_bodies(app: FastAPI, max_upload_bytes: int) -> None:
+    """Refuse a body whose declared length is over the upload limit, before reading it.
+
+    Starlette reads a whole multipart body before a route runs; the routes' own limit
+    stops the copy, this one stops the transfer.
+    """
+
+    @app.middleware("http")
+    async def refuse(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > max_upload_bytes + FORM_OVERHEAD_BYTES:
+            message = (
+                f"file: expected at most {max_upload_bytes:,} bytes (KYPHO_MAX_UPLOAD_BYTES), "
+                f"found a request of {int(length):,}"
+            )
+            return JSONResponse(error_body("too_large", message, field="file"), status_code=413)
+        return await call_next(request)
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -77,6 +103,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     for prefix, router in included:
         app.include_router(router, prefix=prefix)
     app.state.included_routers = included  # read by route_table (the security tests)
+    _refuse_large_bodies(app, settings.max_upload_bytes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/health", include_in_schema=False)

@@ -1,0 +1,63 @@
+"""The worklist ``/``: every case by stage, searchable, overdue first, 50 a page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from kypho.rules.words import VERDICT_WORDS
+from kypho.store.audit import Actor
+from kypho.store.stages import Stage
+from kypho.store.worklist import worklist
+from kypho.web.deps import DbSession, Now
+from kypho.web.render import render
+from kypho.web.security.guard import require
+from kypho.web.security.roles import Permission
+
+router = APIRouter(include_in_schema=False)
+
+Reader = Annotated[Actor, Depends(require(Permission.READ_PATIENT_DATA))]
+
+
+def page_url(*, q: str, stage: Stage | None, overdue: bool, page: int = 1) -> str:
+    """The worklist URL for these filters (only the ones set)."""
+    params: dict[str, str] = {}
+    if q:
+        params["q"] = q
+    if stage is not None:
+        params["stage"] = stage.value
+    if overdue:
+        params["overdue"] = "1"
+    if page > 1:
+        params["page"] = str(page)
+    return "/" + (f"?{urlencode(params)}" if params else "")
+
+
+@router.get("/")
+def worklist_page(
+    request: Request,
+    db: DbSession,
+    actor: Reader,
+    now: Now,
+    q: Annotated[str, Query(max_length=200)] = "",
+    stage: Stage | None = None,
+    overdue: bool = False,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    found = worklist(db, actor, today=now.date(), now=now, q=q, stage=stage,
+                     overdue_only=overdue, page=page)  # fmt: skip
+    context = {
+        "found": found,
+        "q": q,
+        "stage": stage,
+        "overdue": overdue,
+        "stages": list(Stage),
+        "verdicts": VERDICT_WORDS,
+        "today": now.date(),
+        "stage_url": lambda s: page_url(q=q, stage=s, overdue=overdue),
+        "page_url": lambda n: page_url(q=q, stage=stage, overdue=overdue, page=n),
+    }
+    return render(request, "worklist/page.html", context)
