@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+SQLITE_POOL_SIZE = 40  # AnyIO's default thread limit, so no request waits for a connection
 SQLITE_BUSY_TIMEOUT_S = 30  # project convention: writers wait, they do not fail at once
 
 
@@ -25,12 +26,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str, **options: Any) -> Engine:
     """An engine for ``url``; a SQLite file's folder is created if missing."""
     parsed = make_url(url)
+    # Bound parameters hold names and MRNs: never in a log or an error message.
+    options.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         options.setdefault(
             "connect_args", {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
         )
+        if parsed.database and parsed.database != ":memory:":
+            # One connection per worker thread (AnyIO's default limiter: 40 threads).
+            options.setdefault("pool_size", SQLITE_POOL_SIZE)
+            options.setdefault("max_overflow", 0)
         engine = create_engine(url, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

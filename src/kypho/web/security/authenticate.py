@@ -8,6 +8,7 @@ request it makes moves ``last_seen_at``. Callers use ``authenticate`` and ``SESS
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import Request
 from sqlalchemy import select
@@ -21,6 +22,9 @@ from kypho.web.security.sessions import SessionState, find_session, state_of
 from kypho.web.security.tokens import digest
 
 SESSION_COOKIE = "kypho_session"
+# How stale last_used_at / last_seen_at may get (project convention): the idle time-out
+# counts in minutes, and on SQLite each such write takes the database's one write lock.
+TOUCH_EVERY = timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,7 +46,9 @@ def _from_token(db: Session, token: str) -> User | None:
     )
     if row is None:
         return None
-    row.last_used_at = utcnow()
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
+        row.last_used_at = now
     return db.get(User, row.user_id)
 
 
@@ -52,7 +58,8 @@ def live_session(db: Session, settings: Settings, token: str) -> WebSession | No
     session = find_session(db, token)
     if session is None or state_of(session, settings, now=now) is not SessionState.LIVE:
         return None
-    session.last_seen_at = now
+    if now - session.last_seen_at > TOUCH_EVERY:
+        session.last_seen_at = now
     return session
 
 

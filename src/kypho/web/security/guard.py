@@ -14,6 +14,7 @@ import hmac
 from collections.abc import Callable
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from kypho.errors import Forbidden
 from kypho.store.audit import Actor
@@ -64,7 +65,9 @@ def require(permission: Permission) -> Callable[..., object]:
     """A dependency that returns the ``Actor`` if signed in with ``permission``."""
 
     async def guard(request: Request, db: DbSession) -> Actor:
-        identity: Identity | None = authenticate(request, db)
+        # In the threadpool: authenticate may write (last_used_at, last_seen_at), and a
+        # write that waits for a lock must not block the event loop the holder needs.
+        identity: Identity | None = await run_in_threadpool(authenticate, request, db)
         if identity is None:
             raise Unauthenticated()
         if identity.session is not None and request.method not in SAFE_METHODS:
