@@ -122,7 +122,7 @@ class Client:
 
     async def prepare(self, cell: Cell) -> None:
         """A saving client reads its case first; one that cannot sits the cell out."""
-        import httpx
+        import httpx2 as httpx
 
         if self.kind != "save":
             return
@@ -153,7 +153,7 @@ class Client:
         return answer
 
     async def run(self, cell: Cell, until: float) -> None:
-        import httpx
+        import httpx2 as httpx
 
         while self.kind != "out" and time.perf_counter() < until:
             t0 = time.perf_counter()
@@ -169,7 +169,7 @@ class Client:
 
 async def measure(url: str, token: str, kind: str, clients: int, seconds: float,
                   pks: list[int]) -> Cell:  # fmt: skip
-    import httpx
+    import httpx2 as httpx
 
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     headers = {"Authorization": f"Bearer {token}"}

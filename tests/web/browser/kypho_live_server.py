@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 
 from kypho.store.audit import SYSTEM
 from kypho.store.engine import make_engine, session_factory, transaction

@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 from sqlalchemy import text
 
 from kypho.store.engine import make_engine
