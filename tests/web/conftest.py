@@ -74,9 +74,18 @@ def any_engine_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
-@pytest.fixture
-def web_db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'kypho.sqlite3'}"
+# The engines every web test runs on (KYPHO_TEST_WEB_ENGINES, comma-separated).
+WEB_ENGINES = tuple(os.environ.get("KYPHO_TEST_WEB_ENGINES", "sqlite,postgresql").split(","))
+
+
+@pytest.fixture(params=WEB_ENGINES)
+def web_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database for one test, once per engine in ``WEB_ENGINES``."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'kypho.sqlite3'}"
+    url: str = request.getfixturevalue("postgres_server_url")
+    _empty_postgres(url)
+    return url
 
 
 @pytest.fixture
