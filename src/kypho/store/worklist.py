@@ -1,16 +1,22 @@
-"""The worklist and the fracture-liaison queue: every open case, its stage, fast.
+"""The worklist and the fracture-liaison queue: every case, its stage, fast.
 
-Three queries serve a page whatever the number of cases: the cases, the latest decision
-per case and policy, and the booked procedures and follow-up visits. The few case file
-fields a stage needs (procedure date, visit dates, continuum of care) and the practice
-decision's window are read by the database's JSON functions once per case version and
-per stored assessment: both rows are immutable, so what was read is kept (per engine)
-and later pages skip it.
-Stages are then read per row (``stages.stage_of``); the page shows ``PER_PAGE`` rows.
+The worklist reads the stored stages (``case_stages``, kept by ``kypho.store.stage_table``)
+joined with cases and patients: the search, the stage and overdue filters, the order
+(overdue first, then by case) and the page are SQL, the counts one GROUP BY, so a page
+costs the same few indexed queries whatever the number of cases.
+
+The stage itself is read off the records (``case_facts``, which ``stage_table`` stores
+and the case page and the liaison queue read directly): three queries whatever the
+number of cases: the cases, the latest decision per case and policy, and the booked
+procedures and follow-up visits. The few case file fields a stage needs (procedure
+date, visit dates, continuum of care) and the practice decision's window are read by
+the database's JSON functions once per case version and per stored assessment: both
+rows are immutable, so what was read is kept (per engine) and later reads skip it.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,7 +28,14 @@ from sqlalchemy.orm import Session
 
 from kypho.store.assessments import latest_ids_query
 from kypho.store.audit import Actor, record_event
-from kypho.store.models import Appointment, Assessment, Case, CaseVersion, Patient
+from kypho.store.models import (
+    Appointment,
+    Assessment,
+    Case,
+    CaseStageRow,
+    CaseVersion,
+    Patient,
+)
 from kypho.store.stages import PRACTICE_POLICY_ID, CaseStage, Stage, StageFacts, stage_of
 
 PER_PAGE = 50
@@ -121,7 +134,7 @@ def _search(q: str) -> ColumnElement[bool]:
     )
 
 
-def _case_query(q: str, only: int | None) -> Any:
+def _case_query(q: str, only: int | None, ids: list[int] | None = None) -> Any:
     query = (
         select(Case.id, Case.case_ref, Case.version, Case.closed_at, Patient.id, Patient.name,
                Patient.mrn, CaseVersion.id)
@@ -131,6 +144,8 @@ def _case_query(q: str, only: int | None) -> Any:
     )  # fmt: skip
     if only is not None:
         query = query.where(Case.id == only)
+    if ids is not None:
+        query = query.where(Case.id.in_(ids))
     return query.where(_search(q)) if q.strip() else query
 
 
@@ -175,7 +190,7 @@ def _windows(db: Session, assessment_ids: list[int]) -> dict[int, date | None]:
 def _latest(db: Session, cases: Any) -> dict[int, _Latest]:
     rows = db.execute(
         select(Assessment.id, Assessment.case_id, Assessment.policy_id, Assessment.decision)
-        .where(Assessment.id.in_(latest_ids_query(None)), Assessment.case_id.in_(cases))
+        .where(Assessment.id.in_(latest_ids_query(None).where(Assessment.case_id.in_(cases))))
         .order_by(Assessment.id)
     )
     decisions: dict[int, dict[str, str]] = {}
@@ -199,54 +214,113 @@ def _booked(db: Session, now: datetime, cases: Any) -> dict[tuple[int, str], dat
     return {(case_pk, kind): starts.date() for case_pk, kind, starts in rows}
 
 
-def _row(record: Any, doc: _DocFacts, latest: _Latest | None, window: date | None,
-         booked: dict[tuple[int, str], date], today: date) -> CaseRow:  # fmt: skip
-    pk, ref, version, closed_at, patient_id, name, mrn, _ = record
+def _facts(record: Any, doc: _DocFacts, latest: _Latest | None, window: date | None,
+           booked: dict[tuple[int, str], date]) -> StageFacts:  # fmt: skip
+    pk, closed_at = record[0], record[3]
     decisions = latest.decisions if latest else {}
-    facts = StageFacts(
+    return StageFacts(
         closed=closed_at is not None, procedure_date=doc.procedure_date,
         visit_dates=doc.visit_dates, procedure_booked_on=booked.get((pk, "procedure")),
         follow_up_booked_on=booked.get((pk, "follow_up")),
         practice_decision=decisions.get(PRACTICE_POLICY_ID), window_latest=window,
     )  # fmt: skip
+
+
+def _row(record: Any, doc: _DocFacts, latest: _Latest | None, facts: StageFacts,
+         today: date) -> CaseRow:  # fmt: skip
+    pk, ref, version, _, patient_id, name, mrn, _ = record
     return CaseRow(
         case_pk=pk, case_ref=ref, version=version, patient_id=patient_id, patient_name=name,
-        mrn=mrn, stage=stage_of(facts, today=today), decisions=dict(decisions),
-        continuum=doc.continuum, has_fracture=doc.has_fracture,
-        procedure_date=doc.procedure_date,
+        mrn=mrn, stage=stage_of(facts, today=today),
+        decisions=dict(latest.decisions if latest else {}), continuum=doc.continuum,
+        has_fracture=doc.has_fracture, procedure_date=doc.procedure_date,
     )  # fmt: skip
+
+
+def case_facts(
+    db: Session, *, today: date, now: datetime, q: str = "", only: int | None = None,
+    ids: list[int] | None = None,
+) -> list[tuple[CaseRow, StageFacts]]:  # fmt: skip
+    """Every case matching ``q`` (case ref, patient name or MRN), or case ``only``, or the
+    cases ``ids``, with its stage and the facts it was read from; not audited."""
+    records = db.execute(_case_query(q, only, ids)).all()
+    cases = _case_query(q, only, ids).with_only_columns(Case.id).order_by(None).scalar_subquery()
+    latest, booked = _latest(db, cases), _booked(db, now, cases)
+    docs = _doc_facts(db, [r[7] for r in records])
+    windows = _windows(db, [x.practice_id for x in latest.values() if x.practice_id is not None])
+    found = []
+    for r in records:
+        last = latest.get(r[0])
+        window = windows.get(last.practice_id) if last and last.practice_id else None
+        facts = _facts(r, docs[r[7]], last, window, booked)
+        found.append((_row(r, docs[r[7]], last, facts, today), facts))
+    return found
 
 
 def case_rows(
     db: Session, *, today: date, now: datetime, q: str = "", only: int | None = None
 ) -> list[CaseRow]:
     """Every case matching ``q`` (case ref, patient name or MRN), or case ``only``, with its
-    stage; not audited (the caller records the list or the read)."""
-    records = db.execute(_case_query(q, only)).all()
-    cases = _case_query(q, only).with_only_columns(Case.id).order_by(None).scalar_subquery()
-    latest, booked = _latest(db, cases), _booked(db, now, cases)
-    docs = _doc_facts(db, [r[7] for r in records])
-    windows = _windows(db, [x.practice_id for x in latest.values() if x.practice_id is not None])
+    stage read off the records; not audited (the caller records the list or the read)."""
+    return [row for row, _ in case_facts(db, today=today, now=now, q=q, only=only)]
+
+
+def _counts(db: Session, q: str) -> dict[tuple[Stage, bool], int]:
+    """Cases per (stage, overdue) over the search: one GROUP BY."""
+    query = select(CaseStageRow.stage, CaseStageRow.overdue, func.count()).group_by(
+        CaseStageRow.stage, CaseStageRow.overdue
+    )
+    if q.strip():
+        query = _joined(query).where(_search(q))
+    return {(Stage(stage), bool(late)): n for stage, late, n in db.execute(query)}
+
+
+def _joined(query: Any) -> Any:
+    return query.join(Case, Case.id == CaseStageRow.case_id).join(
+        Patient, Patient.id == Case.patient_id
+    )
+
+
+def _listed(q: str, stage: Stage | None, overdue: bool) -> Any:
+    query = _joined(
+        select(CaseStageRow.case_id, CaseStageRow.stage, CaseStageRow.next_action,
+               CaseStageRow.overdue_reasons, CaseStageRow.decisions, Case.case_ref,
+               Case.version, Patient.id, Patient.name, Patient.mrn)
+    ).where(CaseStageRow.overdue == overdue).order_by(CaseStageRow.case_id)  # fmt: skip
+    if stage is not None:
+        query = query.where(CaseStageRow.stage == stage.value)
+    return query.where(_search(q)) if q.strip() else query
+
+
+def _stored_row(record: Any) -> CaseRow:
+    pk, stage, action, reasons, decisions, ref, version, patient_id, name, mrn = record
+    return CaseRow(
+        case_pk=pk, case_ref=ref, version=version, patient_id=patient_id, patient_name=name,
+        mrn=mrn, decisions=json.loads(decisions),
+        stage=CaseStage(stage=Stage(stage), next_action=action,
+                        overdue=tuple(json.loads(reasons))),
+    )  # fmt: skip
+
+
+def _page_rows(db: Session, q: str, stage: Stage | None, skip: int, take: int,
+               overdue_count: int, overdue_only: bool) -> list[CaseRow]:  # fmt: skip
+    """Rows ``skip`` to ``skip + take`` in the worklist's order: overdue first, then the rest
+    (each part read by its own index in case order, so the page stops at ``take``)."""
     rows = []
-    for r in records:
-        found = latest.get(r[0])
-        window = windows.get(found.practice_id) if found and found.practice_id else None
-        rows.append(_row(r, docs[r[7]], found, window, booked, today))
+    if skip < overdue_count:
+        part = _listed(q, stage, True).offset(skip).limit(take)
+        rows = [_stored_row(r) for r in db.execute(part)]
+    rest = take - len(rows)
+    if rest > 0 and not overdue_only:
+        part = _listed(q, stage, False).offset(max(0, skip - overdue_count)).limit(rest)
+        rows += [_stored_row(r) for r in db.execute(part)]
     return rows
-
-
-def stage_counts(rows: Iterable[CaseRow]) -> dict[Stage, int]:
-    counts = dict.fromkeys(Stage, 0)
-    for row in rows:
-        counts[row.stage.stage] += 1
-    return counts
 
 
 def worklist(
     db: Session,
     actor: Actor,
     *,
-    today: date,
     now: datetime,
     q: str = "",
     stage: Stage | None = None,
@@ -254,18 +328,19 @@ def worklist(
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> Worklist:
-    """One page of the worklist (overdue first, then by case); one audit event, "list"."""
-    found = case_rows(db, today=today, now=now, q=q)
-    counts = stage_counts(found)
-    chosen = [
-        r
-        for r in found
-        if (stage is None or r.stage.stage is stage) and (r.stage.overdue or not overdue_only)
-    ]
-    chosen.sort(key=lambda r: (not r.stage.overdue, r.case_pk))
-    pages = max(1, -(-len(chosen) // per_page))
+    """One page of the worklist on the clinic's clock ``now`` (overdue first, then by
+    case), read off the stored stages; one audit event, "list"."""
+    from kypho.store.stage_table import refresh_due  # it reads stages with this module
+
+    refresh_due(db, now)
+    by_key = _counts(db, q)
+    counts = {s: by_key.get((s, True), 0) + by_key.get((s, False), 0) for s in Stage}
+    chosen = [s for s in Stage if stage is None or s is stage]
+    late = sum(by_key.get((s, True), 0) for s in chosen)
+    total = late if overdue_only else sum(counts[s] for s in chosen)
+    pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    shown = chosen[(page - 1) * per_page : page * per_page]
+    shown = _page_rows(db, q, stage, (page - 1) * per_page, per_page, late, overdue_only)
     record_event(db, actor, action="list", record_type="case", record_id="worklist",
-                 detail=f"{len(shown)} of {len(chosen)} cases; page {page}")  # fmt: skip
-    return Worklist(rows=shown, counts=counts, total=len(chosen), page=page, pages=pages)
+                 detail=f"{len(shown)} of {total} cases; page {page}")  # fmt: skip
+    return Worklist(rows=shown, counts=counts, total=total, page=page, pages=pages)

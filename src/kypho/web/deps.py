@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from kypho.config import Settings
 from kypho.rules import Policy
 from kypho.store.cases import ASSESS_ON_SAVE, AssessOnSave
+from kypho.store.stage_table import CLINIC_NOW
 
 
 def clinic_now(request: Request) -> datetime:
@@ -40,6 +41,7 @@ def db_session(request: Request, now: Now, policies: Policies) -> Iterator[Sessi
     factory = request.app.state.sessions
     with factory() as session:
         session.info[ASSESS_ON_SAVE] = AssessOnSave(policies=policies, on=now.date())
+        session.info[CLINIC_NOW] = now  # stage rows are computed on the app's clock
         try:
             yield session
             session.commit()

@@ -6,6 +6,7 @@ from kypho.store.models.imaging import Measurement
 from kypho.store.models.people import ApiToken, SignInAttempt, User, WebSession
 from kypho.store.models.plans import IssuedDocument, Plan
 from kypho.store.models.schedule import Appointment, Room
+from kypho.store.models.stages import CaseStageRow
 
 __all__ = [
     "ApiToken",
@@ -13,6 +14,7 @@ __all__ = [
     "Assessment",
     "AuditEvent",
     "Case",
+    "CaseStageRow",
     "CaseVersion",
     "IssuedDocument",
     "Measurement",

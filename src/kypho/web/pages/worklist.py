@@ -47,8 +47,7 @@ def worklist_page(
     overdue: bool = False,
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
-    found = worklist(db, actor, today=now.date(), now=now, q=q, stage=stage,
-                     overdue_only=overdue, page=page)  # fmt: skip
+    found = worklist(db, actor, now=now, q=q, stage=stage, overdue_only=overdue, page=page)
     context = {
         "found": found,
         "q": q,

@@ -29,6 +29,7 @@ from kypho.store.cases import (
     save_case,
 )
 from kypho.store.models import Assessment
+from kypho.store.stage_table import CLINIC_NOW
 from kypho.store.stages import Stage
 from kypho.store.worklist import PER_PAGE, CaseRow, case_rows, worklist
 from kypho.web.deps import DbSession, Now, Policies
@@ -44,6 +45,7 @@ Editor = Annotated[Actor, Depends(require(Permission.EDIT_CASE))]
 def assessing_session(db: DbSession, now: Now, policies: Policies) -> Session:
     """The request's session, set to assess every saved case version (store.cases)."""
     db.info[ASSESS_ON_SAVE] = AssessOnSave(policies=policies, on=now.date())
+    db.info[CLINIC_NOW] = now  # the stored stages are computed on the clinic's clock
     return db
 
 
@@ -147,8 +149,8 @@ def list_cases(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> dict[str, Any]:
     """Cases matching ``q`` (case ref, patient name, MRN), by ``stage``; counts per stage."""
-    found = worklist(db, actor, today=now.date(), now=now, q=q, stage=stage,
-                     overdue_only=overdue, page=page, per_page=PER_PAGE)  # fmt: skip
+    found = worklist(db, actor, now=now, q=q, stage=stage, overdue_only=overdue, page=page,
+                     per_page=PER_PAGE)  # fmt: skip
     return {
         "items": [_row_out(r) for r in found.rows],
         "counts": {s.value: n for s, n in found.counts.items()},

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: None
-Create Date: 2026-12-02 06:23:20.089066
+Create Date: 2026-12-02 06:53:31.756050
 """
 
 from __future__ import annotations
@@ -217,6 +217,34 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "case_stages",
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("stage", sa.String(length=20), nullable=False),
+        sa.Column("overdue", sa.Boolean(), nullable=False),
+        sa.Column("overdue_reasons", sa.Text(), nullable=False),
+        sa.Column("next_action", sa.Text(), nullable=False),
+        sa.Column("decisions", sa.Text(), nullable=False),
+        sa.Column("valid_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("computed_for", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_case_stages_case_id_cases")
+        ),
+        sa.PrimaryKeyConstraint("case_id", name=op.f("pk_case_stages")),
+    )
+    with op.batch_alter_table("case_stages", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_case_stages_computed_for"), ["computed_for"], unique=False
+        )
+        batch_op.create_index("ix_case_stages_queue", ["overdue", "case_id"], unique=False)
+        batch_op.create_index(
+            "ix_case_stages_stage_queue", ["stage", "overdue", "case_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_case_stages_valid_until"), ["valid_until"], unique=False
+        )
+
+    op.create_table(
         "case_versions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
@@ -341,6 +369,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_case_versions_case_id"))
 
     op.drop_table("case_versions")
+    with op.batch_alter_table("case_stages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_stages_valid_until"))
+        batch_op.drop_index("ix_case_stages_stage_queue")
+        batch_op.drop_index("ix_case_stages_queue")
+        batch_op.drop_index(batch_op.f("ix_case_stages_computed_for"))
+
+    op.drop_table("case_stages")
     with op.batch_alter_table("assessments", schema=None) as batch_op:
         batch_op.drop_index("ix_assessments_case_policy")
         batch_op.drop_index(batch_op.f("ix_assessments_case_id"))
