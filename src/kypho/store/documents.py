@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from kypho.config import Settings
 from kypho.errors import InvalidInput, NotFound
 from kypho.store.audit import Actor, record_event
+from kypho.store.case_records import get_case_record
 from kypho.store.models import IssuedDocument
 from kypho.store.plans import get_plan, plan_again, web_error
 from kypho.workflows.documents import DocumentKind, build_documents
@@ -102,12 +103,9 @@ def _stored(
 
 def get_document(db: Session, actor: Actor, case_pk: int, doc_id: int) -> IssuedDocument:
     """One issued document of the case, as stored; the read is audited."""
-    doc = db.get(IssuedDocument, doc_id)
-    if doc is None or doc.case_id != case_pk:
-        raise NotFound(f"document {doc_id}: no such document of case {case_pk}")
-    record_event(db, actor, action="read", record_type="document", record_id=doc_id,
-                 case_id=case_pk)  # fmt: skip
-    return doc
+    return get_case_record(
+        db, actor, IssuedDocument, case_pk=case_pk, record_id=doc_id, name="document"
+    )
 
 
 def print_rendering(db: Session, actor: Actor, case_pk: int, doc_id: int) -> IssuedDocument:

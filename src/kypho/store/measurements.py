@@ -24,10 +24,11 @@ from sqlalchemy.orm import Session
 
 from kypho.config import Settings
 from kypho.domain.imaging import Modality
-from kypho.errors import Conflict, InvalidInput, NotFound
+from kypho.errors import Conflict, InvalidInput
 from kypho.imaging.render import render_png
 from kypho.morphometry.report import spine_dict
 from kypho.store.audit import Actor, record_event
+from kypho.store.case_records import get_case_record
 from kypho.store.cases import StoredCase, get_case, save_case
 from kypho.store.models import Measurement
 from kypho.workflows.measure import MeasuredStudy, add_study_to_case, measure_file
@@ -204,12 +205,9 @@ def store_measurement(
 
 def get_measurement(db: Session, actor: Actor, case_pk: int, m_id: int) -> Measurement:
     """One measurement of case ``case_pk``; the read is audited."""
-    row = db.get(Measurement, m_id)
-    if row is None or row.case_id != case_pk:
-        raise NotFound(f"measurement {m_id}: no such measurement of case {case_pk}")
-    record_event(db, actor, action="read", record_type="measurement", record_id=m_id,
-                 case_id=case_pk)  # fmt: skip
-    return row
+    return get_case_record(
+        db, actor, Measurement, case_pk=case_pk, record_id=m_id, name="measurement"
+    )
 
 
 def list_measurements(db: Session, actor: Actor, case_pk: int) -> list[Measurement]:

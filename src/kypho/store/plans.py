@@ -24,6 +24,7 @@ from kypho.policyfile import load_policy
 from kypho.rules import Policy
 from kypho.store.audit import Actor, record_event
 from kypho.store.base import utcnow
+from kypho.store.case_records import get_case_record
 from kypho.store.cases import get_case
 from kypho.store.models import Plan
 from kypho.workflows.plan import plan_case
@@ -112,12 +113,7 @@ def make_plan(
 
 def get_plan(db: Session, actor: Actor, case_pk: int, plan_id: int) -> Plan:
     """One plan of case ``case_pk``; the read is audited."""
-    row = db.get(Plan, plan_id)
-    if row is None or row.case_id != case_pk:
-        raise NotFound(f"plan {plan_id}: no such plan of case {case_pk}")
-    record_event(db, actor, action="read", record_type="plan", record_id=plan_id,
-                 case_id=case_pk)  # fmt: skip
-    return row
+    return get_case_record(db, actor, Plan, case_pk=case_pk, record_id=plan_id, name="plan")
 
 
 def list_plans(db: Session, actor: Actor, case_pk: int) -> list[Plan]:
