@@ -11,7 +11,8 @@
     ├── Conflict
     ├── Forbidden
     ├── RuleCatalogueError
-    └── InteropError
+    ├── InteropError
+    └── Unavailable
 
 A clinical "no" is never an exception: it is ``Outcome.NOT_MET`` in a decision.
 Messages say what was expected, what was found, and (where it helps) what to do.
@@ -66,3 +67,7 @@ class RuleCatalogueError(KyphoError):
 
 class InteropError(KyphoError):
     """A foreign format (FHIR, DICOM, NIfTI) could not be translated."""
+
+
+class Unavailable(KyphoError):
+    """A resource kypho needs did not answer in time (the database's write lock): try again."""

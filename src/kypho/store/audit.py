@@ -1,4 +1,6 @@
-"""Write to the audit trail, in the same transaction as the read or change it records.
+"""Write to the audit trail: in the transaction of the change it records, or, for a read
+in a read-only session (a GET request), grouped with other reads' rows before the answer
+is sent (``kypho.store.write_gate``).
 
 ``detail`` must never carry a name, MRN, birth date or free text typed by a user: ids,
 versions, policy ids and counts only.
@@ -10,7 +12,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from kypho.store.base import utcnow
 from kypho.store.models.audit import AuditEvent
+from kypho.store.write_gate import defer_insert
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,17 +40,18 @@ def record_event(
     case_id: int | None = None,
     detail: str = "",
 ) -> None:
-    """Append one audit event (flushed with the caller's transaction)."""
-    db.add(
-        AuditEvent(
-            user_id=actor.user_id,
-            username=actor.username,
-            role=actor.role,
-            action=action,
-            record_type=record_type,
-            record_id=str(record_id),
-            case_id=case_id,
-            ip=actor.ip,
-            detail=detail,
-        )
-    )
+    """Append one audit event (with the caller's transaction, or kept aside if read-only)."""
+    values = {
+        "at": utcnow(),
+        "user_id": actor.user_id,
+        "username": actor.username,
+        "role": actor.role,
+        "action": action,
+        "record_type": record_type,
+        "record_id": str(record_id),
+        "case_id": case_id,
+        "ip": actor.ip,
+        "detail": detail,
+    }
+    if not defer_insert(db, AuditEvent, values):
+        db.add(AuditEvent(**values))

@@ -11,7 +11,11 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-SQLITE_POOL_SIZE = 40  # AnyIO's default thread limit, so no request waits for a connection
+# Project conventions. The app lets REQUEST_SLOTS requests in at once (kypho.web.app), and
+# each may hold two connections (its session, and a refresh of due stage rows apart), so
+# the pool never makes a request wait on another that waits for a thread.
+POOL_SIZE = 40
+POOL_OVERFLOW = 40
 SQLITE_BUSY_TIMEOUT_S = 30  # project convention: writers wait, they do not fail at once
 
 
@@ -35,13 +39,14 @@ def make_engine(url: str, **options: Any) -> Engine:
             "connect_args", {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
         )
         if parsed.database and parsed.database != ":memory:":
-            # One connection per worker thread (AnyIO's default limiter: 40 threads).
-            options.setdefault("pool_size", SQLITE_POOL_SIZE)
-            options.setdefault("max_overflow", 0)
+            options.setdefault("pool_size", POOL_SIZE)
+            options.setdefault("max_overflow", POOL_OVERFLOW)
         engine = create_engine(url, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     options.setdefault("pool_pre_ping", True)
+    options.setdefault("pool_size", 5)  # as SQLAlchemy; PostgreSQL allows 100 in all
+    options.setdefault("max_overflow", POOL_OVERFLOW)
     return create_engine(url, **options)
 
 

@@ -8,10 +8,10 @@ cannot read drops every row, for the next read to fill), and ``refresh_noted`` c
 them on the clinic's clock when the request set one (``CLINIC_NOW`` in ``Session.info``),
 else on the wall clock in the clinic's time zone.
 
-Read lazily: before a worklist query, ``refresh_due`` refreshes, in the reader's
-transaction, the rows whose time has come (``valid_until <= now``), those computed on a
-clock later than the reader's (a clock set back, as in tests), and every case without a
-row, so an existing database fills itself.
+Read lazily: before a worklist query, ``refresh_due`` refreshes (in a transaction of
+its own when the reader's session is read-only) the rows whose time has come
+(``valid_until <= now``), those computed on a clock later than the reader's (a clock set
+back, as in tests), and every case without a row, so an existing database fills itself.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from kypho.store.stages import (
     StageFacts,
     stage_of,
 )
+from kypho.store.write_gate import is_read_only, write_apart
 
 CLINIC_NOW = "kypho.clinic_now"  # key in Session.info: the request's clinic clock
 _NOTED = "kypho.stages_noted"  # key in Session.info: case ids to refresh before commit
@@ -127,8 +128,8 @@ def refresh_stages(db: Session, case_ids: Iterable[int], now: datetime) -> int:
     return done
 
 
-def refresh_due(db: Session, now: datetime) -> int:
-    """Refresh the rows a read on ``now`` may not trust, and fill the missing ones."""
+def due_ids(db: Session, now: datetime) -> list[int]:
+    """The cases whose rows a read on ``now`` may not trust, and those without a row."""
     stale = select(CaseStageRow.case_id).where(
         or_(CaseStageRow.valid_until <= now, CaseStageRow.computed_for > now)
     )
@@ -139,7 +140,21 @@ def refresh_due(db: Session, now: datetime) -> int:
     if db.scalar(select(missing)):
         without = ~exists().where(CaseStageRow.case_id == Case.id)
         ids.extend(db.scalars(select(Case.id).where(without)))
-    return refresh_stages(db, ids, now) if ids else 0
+    return ids
+
+
+def refresh_due(db: Session, now: datetime) -> int:
+    """Refresh the rows a read on ``now`` may not trust, and fill the missing ones.
+
+    A read-only session (a GET request) finds them and has them written in a transaction
+    of their own, gate first, so that of many readers finding the same rows due, the
+    first refreshes them and the others find nothing left to do.
+    """
+    if not due_ids(db, now):
+        return 0
+    if is_read_only(db):
+        return write_apart(db, lambda other: refresh_stages(other, due_ids(other, now), now))
+    return refresh_stages(db, due_ids(db, now), now)
 
 
 def _noted(session: Session) -> set[int]:

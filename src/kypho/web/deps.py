@@ -2,7 +2,10 @@
 
 One transaction per request. Every case version saved in it is assessed under the
 clinic's policies as of the clinic's today (``kypho.store.cases.AssessOnSave``), so the
-worklist and the case page always show a decision on the current version.
+worklist and the case page always show a decision on the current version. A request that
+only reads (GET, HEAD) gets a read-only session: it never takes the database's write
+lock, and its audit rows are written in groups before the answer
+(``kypho.store.write_gate``).
 """
 
 from __future__ import annotations
@@ -18,18 +21,29 @@ from kypho.config import Settings
 from kypho.rules import Policy
 from kypho.store.cases import ASSESS_ON_SAVE, AssessOnSave
 from kypho.store.stage_table import CLINIC_NOW
+from kypho.store.write_gate import read_only, write_deferred
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def clinic_now(request: Request) -> datetime:
+# The small dependencies are ``async def``: a plain ``def`` would cost each request a
+# round trip to a worker thread (measured with py-spy under ``bench/bench_web.py``).
+
+
+async def clinic_now(request: Request) -> datetime:
     """Now in the clinic's time zone: the app's one clock (tests override this dependency)."""
     return datetime.now(request.app.state.settings.time_zone)
 
 
-def clinic_policies(request: Request) -> tuple[Policy, ...]:
-    """The clinic's policies: the settings' defaults (``KYPHO_DEFAULT_POLICIES``)."""
+async def clinic_policies(request: Request) -> tuple[Policy, ...]:
+    """The clinic's policies: the settings' defaults (``KYPHO_DEFAULT_POLICIES``), read once."""
     from kypho.workflows.policies import resolve_policies
 
-    return resolve_policies((), (), settings=request.app.state.settings)
+    state = request.app.state
+    found: tuple[Policy, ...] | None = getattr(state, "clinic_policies", None)
+    if found is None:
+        found = state.clinic_policies = resolve_policies((), (), settings=state.settings)
+    return found
 
 
 Now = Annotated[datetime, Depends(clinic_now)]
@@ -42,9 +56,12 @@ def db_session(request: Request, now: Now, policies: Policies) -> Iterator[Sessi
     with factory() as session:
         session.info[ASSESS_ON_SAVE] = AssessOnSave(policies=policies, on=now.date())
         session.info[CLINIC_NOW] = now  # stage rows are computed on the app's clock
+        if request.method in SAFE_METHODS:
+            read_only(session)
         try:
             yield session
             session.commit()
+            write_deferred(session)  # a read's audit rows: on disk before the answer
         except BaseException:
             session.rollback()
             raise

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kypho.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kypho.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from kypho.web.security.guard import (
     PASSWORD_PAGE,
     CsrfRejected,
@@ -75,6 +75,12 @@ def forbidden(request: Request, exc: Exception) -> Response:
     return _answer(request, 403, error_body("forbidden", str(exc)))
 
 
+def unavailable(request: Request, exc: Exception) -> Response:
+    answer = _answer(request, 503, error_body("unavailable", str(exc)))
+    answer.headers["Retry-After"] = "1"
+    return answer
+
+
 def csrf(request: Request, exc: Exception) -> Response:  # noqa: ARG001
     message = "csrf_token: expected this session's form token; reload the page and retry"
     return _answer(request, 403, error_body("csrf", message, field="csrf_token"))
@@ -117,6 +123,7 @@ HANDLERS: dict[type[Exception], Callable[[Request, Exception], Response]] = {
     NotFound: not_found,
     Conflict: conflict,
     Forbidden: forbidden,
+    Unavailable: unavailable,
     PasswordChangeRequired: password_change,
     CsrfRejected: csrf,
     Unauthenticated: unauthenticated,

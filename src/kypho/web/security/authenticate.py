@@ -18,6 +18,7 @@ from kypho.config import Settings
 from kypho.store.audit import Actor
 from kypho.store.base import utcnow
 from kypho.store.models import ApiToken, User, WebSession
+from kypho.store.write_gate import touch
 from kypho.web.security.sessions import SessionState, find_session, state_of
 from kypho.web.security.tokens import digest
 
@@ -48,7 +49,7 @@ def _from_token(db: Session, token: str) -> User | None:
         return None
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
-        row.last_used_at = now
+        touch(db, row, last_used_at=now)
     return db.get(User, row.user_id)
 
 
@@ -59,7 +60,7 @@ def live_session(db: Session, settings: Settings, token: str) -> WebSession | No
     if session is None or state_of(session, settings, now=now) is not SessionState.LIVE:
         return None
     if now - session.last_seen_at > TOUCH_EVERY:
-        session.last_seen_at = now
+        touch(db, session, last_seen_at=now)
     return session
 
 

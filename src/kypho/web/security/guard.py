@@ -18,11 +18,10 @@ from starlette.concurrency import run_in_threadpool
 
 from kypho.errors import Forbidden
 from kypho.store.audit import Actor
-from kypho.web.deps import DbSession
+from kypho.web.deps import SAFE_METHODS, DbSession
 from kypho.web.security.authenticate import Identity, authenticate
 from kypho.web.security.roles import Permission, allowed
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
