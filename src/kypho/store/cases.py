@@ -17,7 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from kypho.casefile import dump_case, parse_case
 from kypho.domain.case import Case as ClinicalCase
@@ -168,13 +168,12 @@ def save_case(
     return _assessed(db, actor, _stored(db, row, version))
 
 
-def case_history(db: Session, case_pk: int) -> list[CaseVersion]:
-    """Every saved version, oldest first."""
-    return list(
-        db.scalars(
-            select(CaseVersion).where(CaseVersion.case_id == case_pk).order_by(CaseVersion.version)
-        )
-    )
+def case_history(db: Session, case_pk: int, *, documents: bool = True) -> list[CaseVersion]:
+    """Every saved version, oldest first (``documents=False``: without their case JSON)."""
+    query = select(CaseVersion).where(CaseVersion.case_id == case_pk)
+    if not documents:  # a list of versions need not load every version's whole case
+        query = query.options(defer(CaseVersion.document, raiseload=True))
+    return list(db.scalars(query.order_by(CaseVersion.version)))
 
 
 def count_cases(db: Session) -> int:

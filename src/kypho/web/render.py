@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from starlette.responses import Response
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.auto_reload = False  # the templates ship with the code: no stat per render
 
 
 def csrf_field(request: Request) -> Markup:

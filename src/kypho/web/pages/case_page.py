@@ -150,7 +150,7 @@ def _safety(case: StoredCase, policies: Policies, today: date) -> dict[str, Any]
 
 
 def _history(db: DbSession, pk: int) -> list[dict[str, Any]]:
-    versions = case_history(db, pk)
+    versions = case_history(db, pk, documents=False)
     ids = {v.saved_by for v in versions if v.saved_by is not None}
     found = db.execute(select(User.id, User.username).where(User.id.in_(ids)))
     names = {row[0]: row[1] for row in found}
