@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from kypho.casefile import case_to_dict, load_case
 from kypho.web.forms.values import form_values
 from web.conftest import PASSWORD
+from web.security.web_security_helpers import sign_in_form
 
 HOSTILE = "<script>alert(1)</script> O'Brien \"quoted\" '; DROP TABLE cases;--"
 
@@ -208,9 +209,7 @@ def test_a_referral_through_the_sign_in_page_needs_the_forms_csrf_token(
     client, users, person, web_engine
 ) -> None:
     users.make("coordinator", username="cora")
-    signed = client.post(
-        "/sign-in", data={"username": "cora", "password": PASSWORD}, follow_redirects=False
-    )
+    signed = sign_in_form(client, "cora", PASSWORD)
     assert signed.status_code == 303
     page = client.get("/cases/new")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)

@@ -121,8 +121,9 @@ def test_reassess_form_with_a_session_needs_its_csrf_token(users, client) -> Non
     from web.conftest import PASSWORD  # the test users' password
 
     users.make("coordinator", username="coord")
-    signed_in = client.post("/sign-in", data={"username": "coord", "password": PASSWORD},
-                            follow_redirects=False)  # fmt: skip
+    from web.security.web_security_helpers import sign_in_form
+
+    signed_in = sign_in_form(client, "coord", PASSWORD)
     assert signed_in.status_code == 303, signed_in.text
     pk = client.post("/api/cases", json=body(NEW_REFERRAL))  # a session POST without a token
     assert pk.status_code == 403

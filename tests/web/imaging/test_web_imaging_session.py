@@ -7,6 +7,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from web.security.web_security_helpers import sign_in_form
+
 PASSWORD = "correct horse battery staple 7"  # tests/web/conftest.py PASSWORD
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -20,8 +22,7 @@ def test_upload_form_with_a_session_needs_the_form_token(
 ) -> None:
     users.make("radiologist", username="rad-session")
     browser = TestClient(web_app)
-    signed = browser.post("/sign-in", data={"username": "rad-session", "password": PASSWORD,
-                                             "next": "/"}, follow_redirects=False)  # fmt: skip
+    signed = sign_in_form(browser, "rad-session", PASSWORD)
     assert signed.status_code == 303, signed.text
     page = browser.get(f"/cases/{case_pk}/imaging")
     token = CSRF.search(page.text)

@@ -225,3 +225,41 @@ def test_an_unknown_name_costs_one_real_argon2_verification(client, users) -> No
     # without the dummy verification an unknown name answers in about 1 % of the time;
     # the bound is loose because the test machine is shared
     assert unknown > 0.3 * known, (known, unknown)
+
+
+@pytest.mark.parametrize("token", [None, "", "forged-by-another-site"])
+def test_a_sign_in_post_without_the_forms_own_token_is_refused(
+    client, users, web_engine, token
+) -> None:  # noqa: ANN001
+    """Login CSRF: a form posted from elsewhere must not sign anyone in."""
+    users.make("physician", username="doc")
+    client.get("/sign-in")  # the page's cookie is set; the post below does not match it
+    data = {"username": "doc", "password": PASSWORD, "next": "/"}
+    if token is not None:
+        data["sign_in_token"] = token
+    answer = client.post("/sign-in", data=data, follow_redirects=False)
+    assert answer.status_code == 403
+    assert "sign_in_token: expected the form&#39;s token" in answer.text
+    assert SESSION_COOKIE not in client.cookies
+    assert 'name="sign_in_token" value="' in answer.text  # a fresh form to sign in with
+    with transaction(session_factory(web_engine)) as db:
+        assert db.scalars(select(SignInAttempt)).first() is None  # not even counted
+
+
+def test_a_sign_in_post_with_a_token_but_no_cookie_is_refused(client, users) -> None:  # noqa: ANN001
+    users.make("physician", username="doc")
+    other = TestClient(client.app)
+    token = other.get("/sign-in").text.split('name="sign_in_token" value="')[1].split('"')[0]
+    data = {"username": "doc", "password": PASSWORD, "next": "/", "sign_in_token": token}
+    answer = client.post("/sign-in", data=data, follow_redirects=False)  # no cookie here
+    assert answer.status_code == 403
+
+
+def test_the_sign_in_cookie_is_strict_httponly_and_dropped_once_signed_in(client, users) -> None:  # noqa: ANN001
+    page = client.get("/sign-in")
+    cookie = page.headers["set-cookie"]
+    assert cookie.startswith("kypho_sign_in=")
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/sign-in" in cookie
+    users.make("physician", username="doc")
+    assert sign_in_form(client, "doc", PASSWORD).status_code == 303
+    assert "kypho_sign_in" not in client.cookies

@@ -17,13 +17,21 @@ from kypho.web.security.tokens import digest
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+_SIGN_IN_TOKEN = re.compile(r'name="sign_in_token" value="([^"]+)"')
+
+
+def sign_in_token(client: TestClient) -> str:
+    """The sign-in form's token, read off the page (which also sets its cookie)."""
+    found = _SIGN_IN_TOKEN.search(client.get("/sign-in").text)
+    assert found is not None, "the sign-in page has no sign_in_token field"
+    return found.group(1)
+
+
 def sign_in_form(client: TestClient, username: str, password: str, *, next_path: str = "/"):  # noqa: ANN201
-    """POST the sign-in form as a browser would (no redirect followed)."""
-    return client.post(
-        "/sign-in",
-        data={"username": username, "password": password, "next": next_path},
-        follow_redirects=False,
-    )
+    """Open the sign-in page and POST its form as a browser would (no redirect followed)."""
+    data = {"username": username, "password": password, "next": next_path,
+            "sign_in_token": sign_in_token(client)}  # fmt: skip
+    return client.post("/sign-in", data=data, follow_redirects=False)
 
 
 def signed_in(client: TestClient, username: str, password: str) -> str:

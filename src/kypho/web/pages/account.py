@@ -6,11 +6,18 @@ HttpOnly, ``SameSite=Lax`` (Strict would drop the cookie when a colleague follow
 to a case from another site, such as the hospital record, and show the sign-in page to a
 signed-in user; every state change carries a CSRF token anyway), Secure when
 ``settings.cookie_secure``, Path=/.
+
+The sign-in form has a token of its own (login CSRF: another site must not sign a
+colleague in as someone else): the page sets it in a short-lived HttpOnly,
+``SameSite=Strict`` cookie and in a hidden field, and a post whose two differ is
+refused (403) with a fresh form. Nobody is signed in yet, so there is no session to
+hang it on: the pair is the double-submit pattern.
 """
 
 from __future__ import annotations
 
 import hmac
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -73,29 +80,49 @@ def _ended_message(request: Request, db: DbSession, settings: Settings) -> str:
     return ""
 
 
+SIGN_IN_COOKIE = "kypho_sign_in"
+SIGN_IN_FIELD = "sign_in_token"
+SIGN_IN_FORM_MAX_AGE_S = 3600  # project convention: a sign-in page left open an hour still works
+
+
+def _sign_in_form(request: Request, context: dict[str, str], *, status: int = 200) -> Response:
+    """The sign-in page with a new form token, in its hidden field and its cookie."""
+    settings: Settings = request.app.state.settings
+    token = secrets.token_urlsafe(32)
+    answer = render(request, "account/sign_in.html", {**context, "sign_in_token": token},
+                    status=status)  # fmt: skip
+    answer.set_cookie(SIGN_IN_COOKIE, token, max_age=SIGN_IN_FORM_MAX_AGE_S, path="/sign-in",
+                      httponly=True, samesite="strict", secure=settings.cookie_secure)  # fmt: skip
+    return answer
+
+
 @router.get("/sign-in")
 def sign_in_page(request: Request, db: DbSession, next_: NextQuery = "/") -> Response:
     settings: Settings = request.app.state.settings
     message = _ended_message(request, db, settings)
     if request.query_params.get("signed_out"):
         message = "You have signed out."
-    return render(request, "account/sign_in.html",
-                  {"username": "", "message": message, "next": local_path(next_)})  # fmt: skip
+    return _sign_in_form(request, {"username": "", "message": message, "next": local_path(next_)})
 
 
 @router.post("/sign-in")
 def sign_in_submit(
     request: Request, db: DbSession, username: FormText = "", password: FormText = "",
-    next_: NextForm = "/",
+    next_: NextForm = "/", sign_in_token: FormText = "",
 ) -> Response:  # fmt: skip
     settings: Settings = request.app.state.settings
     now = utcnow()
+    cookie = request.cookies.get(SIGN_IN_COOKIE, "")
+    if not (cookie and hmac.compare_digest(cookie.encode(), sign_in_token.encode())):
+        message = ("This sign-in form has expired or did not come from this site "
+                   f"({SIGN_IN_FIELD}: expected the form's token). Sign in again.")  # fmt: skip
+        context = {"username": username, "message": message, "next": local_path(next_)}
+        return _sign_in_form(request, context, status=403)
     result = sign_in(db, settings, username=username, password=password,
                      ip=client_ip(request), now=now)  # fmt: skip
     if result.user is None:
         context = {"username": username, "message": result.message, "next": local_path(next_)}
-        return render(request, "account/sign_in.html", context,
-                      status=429 if result.throttled else 401)  # fmt: skip
+        return _sign_in_form(request, context, status=429 if result.throttled else 401)
     if (old := request.cookies.get(SESSION_COOKIE)) and (before := find_session(db, old)):
         end_session(before, now=now)  # a cookie set before sign-in never becomes a session
     token = start_session(db, result.user.id, ip=client_ip(request), now=now)
@@ -107,6 +134,8 @@ def sign_in_submit(
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         secure=settings.cookie_secure, path="/")  # fmt: skip
+    response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in", httponly=True, samesite="strict",
+                           secure=settings.cookie_secure)  # fmt: skip
     return response
 
 
