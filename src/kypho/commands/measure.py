@@ -1,9 +1,12 @@
 """``kypho measure``: vertebral heights, Genant grade and change over time from images.
 
 INPUT is a NIfTI label volume, a TotalSegmentator folder of per-structure files, or a
-six-point landmarks JSON file (``kypho-landmarks/1``, see ``docs/morphometry.md``).
-Parse, call ``kypho.workflows.measure``, print; the input limits come from
-``kypho.config.load_settings()``, read once here.
+six-point landmarks JSON file (``kypho-landmarks/1``, see ``docs/morphometry.md``). Or a
+DICOM CT series: ``--ct DIR --labels FILE|DIR`` (NIfTI on the CT's grid, or DICOM SEG), or
+``--from-dicomweb URL --study UID`` (its SEG, or ``--labels``); ``--dicom-out DIR`` writes
+SEG + SR, ``--push`` stores them in the PACS (``docs/dicom.md``).
+Parse, call ``kypho.workflows.measure`` or ``measure_dicom``, print; the input limits come
+from ``kypho.config.load_settings()``, read once here.
 """
 
 from __future__ import annotations
@@ -100,10 +103,80 @@ def _spine_text(spine: Any, fmt: str, cobb: list[str]) -> str:
 def _picture(measured: Any) -> bytes:
     from kypho.imaging.render import render_png
 
+    if hasattr(measured, "ct"):  # a CT series: its labels on the CT's grid
+        return render_png(measured.spine, labels=measured.labels, geometry=measured.ct.geometry)
     drawn = measured.image
     if drawn is None:
         return render_png(measured.spine)
     return render_png(measured.spine, labels=drawn.labels, geometry=drawn.geometry)
+
+
+def _dicom_options_used(dicom: dict[str, Any]) -> bool:
+    """Whether a DICOM option is given; refuse combinations that mean nothing."""
+    source = dicom["ct"] is not None or dicom["from_dicomweb"] is not None
+    if dicom["ct"] is not None and dicom["from_dicomweb"] is not None:
+        raise InvalidInput("--ct: expected --ct DIR or --from-dicomweb URL, not both")
+    if dicom["ct"] is not None and dicom["labels"] is None:
+        raise InvalidInput("--ct: expected --labels FILE|DIR as well (NIfTI or DICOM SEG)")
+    if (dicom["from_dicomweb"] is None) != (dicom["study"] is None):
+        raise InvalidInput("--from-dicomweb: expected --from-dicomweb URL and --study UID together")
+    for option in ("labels", "dicom_out", "push", "series"):
+        if dicom[option] and not source:
+            flag = "--" + option.replace("_", "-")
+            raise InvalidInput(f"{flag}: expected --ct DIR or --from-dicomweb URL as well")
+    if dicom["push"] and dicom["from_dicomweb"] is None:
+        raise InvalidInput("--push: expected --from-dicomweb URL (the PACS to push to)")
+    if dicom["series"] and dicom["from_dicomweb"] is None:
+        raise InvalidInput("--series: expected --from-dicomweb URL as well")
+    return source
+
+
+def _measure_dicom(dicom: dict[str, Any], options: dict[str, Any]) -> tuple[Any, dict[Path, bytes]]:
+    """Measure a CT series (folder or PACS); its SEG + SR files; push them if asked."""
+    from kypho.workflows import measure_dicom as wf
+
+    limits = {k: options[k] for k in ("layout", "body_path", "max_voxels", "max_file_bytes")}
+    limits["max_slice_thickness_mm"] = options["max_slice_thickness_mm"]
+    limits["density"] = dicom["dicom_out"] is not None or dicom["push"]  # HU in the SR
+    if dicom["ct"] is not None:
+        measured = wf.measure_ct(dicom["ct"], dicom["labels"], **limits)
+    else:
+        measured = wf.measure_from_dicomweb(
+            dicom["from_dicomweb"],
+            dicom["study"],
+            labels_path=dicom["labels"],
+            series_uid=dicom["series"],
+            **limits,
+        )
+    files: dict[Path, bytes] = {}
+    if dicom["dicom_out"] is not None or dicom["push"]:
+        seg, sr = wf.dicom_results(measured)
+        if dicom["dicom_out"] is not None:
+            files = wf.dicom_files(dicom["dicom_out"], seg, sr)
+        if dicom["push"]:
+            wf.push_results(dicom["from_dicomweb"], seg, sr)
+    return measured, files
+
+
+def _check_inputs(
+    input_path: Path | None, *, from_dicom: bool, into_case: Path | None, out: Path | None
+) -> None:
+    if input_path is None and not from_dicom:
+        raise InvalidInput("kypho measure: expected INPUT, or --compare EARLIER LATER")
+    if input_path is not None and from_dicom:
+        raise InvalidInput(f"{input_path}: expected INPUT or --ct/--from-dicomweb, not both")
+    if into_case is not None and out is None:
+        raise InvalidInput("--into-case: expected --out NEW.json as well")
+
+
+def _check_dicom_out(folder: Path | None) -> None:
+    if folder is not None and not folder.is_dir():
+        raise InvalidInput(f"--dicom-out: expected an existing folder, found none at {folder}")
+    if folder is not None:
+        from kypho.workflows.measure_dicom import SEG_NAME, SR_NAME
+
+        _check_output("--dicom-out", folder / SEG_NAME)
+        _check_output("--dicom-out", folder / SR_NAME)
 
 
 def measure_command(
@@ -128,6 +201,17 @@ def measure_command(
     max_slice_thickness_mm: Annotated[
         float, typer.Option(help="Thicker sampling: level POOR.")
     ] = 3.0,
+    ct: Annotated[Path | None, typer.Option(help="A DICOM CT series folder.")] = None,
+    labels: Annotated[
+        Path | None, typer.Option(help="Segmentation of --ct: NIfTI on its grid, or DICOM SEG.")
+    ] = None,
+    dicom_out: Annotated[Path | None, typer.Option(help="Write SEG + SR into this folder.")] = None,
+    from_dicomweb: Annotated[
+        str | None, typer.Option(help="DICOMweb URL to pull the study from.")
+    ] = None,
+    study: Annotated[str | None, typer.Option(help="Study Instance UID to pull.")] = None,
+    series: Annotated[str | None, typer.Option(help="CT Series Instance UID, if several.")] = None,
+    push: Annotated[bool, typer.Option(help="Store SEG + SR in the PACS (STOW-RS).")] = False,
 ) -> None:
     """Measure vertebral heights, Genant grade, wedge angle and volume per level."""
     from kypho.config import load_settings
@@ -144,20 +228,36 @@ def measure_command(
         "max_landmarks_file_bytes": settings.max_landmarks_file_bytes,
         "max_slice_thickness_mm": max_slice_thickness_mm,
     }
+    dicom = {
+        "ct": ct,
+        "labels": labels,
+        "dicom_out": dicom_out,
+        "from_dicomweb": from_dicomweb,
+        "study": study,
+        "series": series,
+        "push": push,
+    }
+    from_dicom = _dicom_options_used(dicom)
     if compare is not None:
+        if from_dicom:
+            raise InvalidInput(
+                "--compare: expected NIfTI or landmark files, not --ct/--from-dicomweb"
+            )
         _print_compare(compare[0], compare[1], fmt, options)
         return
-    if input_path is None:
-        raise InvalidInput("kypho measure: expected INPUT, or --compare EARLIER LATER")
-    if into_case is not None and out is None:
-        raise InvalidInput("--into-case: expected --out NEW.json as well")
+    _check_inputs(input_path, from_dicom=from_dicom, into_case=into_case, out=out)
     _check_output("--out", out)
     _check_output("--image", image)
-    from kypho.workflows.measure import measure_file
-
-    measured = measure_file(input_path, keep_image=image is not None, **options)
-    text = _spine_text(measured.spine, fmt, cobb or [])
+    _check_dicom_out(dicom_out)
     files: dict[Path, bytes] = {}
+    if from_dicom:
+        measured, files = _measure_dicom(dicom, options)
+    else:
+        from kypho.workflows.measure import measure_file
+
+        assert input_path is not None  # checked above
+        measured = measure_file(input_path, keep_image=image is not None, **options)
+    text = _spine_text(measured.spine, fmt, cobb or [])
     if into_case is not None and out is not None:
         files[out] = _case_with_study(measured.spine, into_case, study_date, study_id)
     if image is not None:

@@ -1,0 +1,1 @@
+"""Translation at the border: FHIR R4, CDS Hooks and DICOM."""
