@@ -63,6 +63,10 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL (postgresql+psycopg://...); None: SQLite in data_dir.",
     )
+    fhir_base_url: str | None = Field(
+        default=None,
+        description="FHIR R4 server base URL the app pulls a patient's resources from.",
+    )
     secret_key: str | None = Field(
         default=None, description="Signs nothing secret-bearing itself; None: generated once."
     )
