@@ -102,11 +102,23 @@ def assess_command(
     on: Annotated[str | None, typer.Option(help="Assess as of this date (YYYY-MM-DD).")] = None,
     output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.TEXT,
     verbose: Annotated[bool, typer.Option(help="Show every sub-criterion.")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Exports only: write the decisions to this Parquet file."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Exports only: decide on the Dask cluster at tcp://HOST:PORT."),
+    ] = None,
+    lines_per_task: Annotated[
+        int, typer.Option(help="Exports only: cases per partition (one Dask task each).")
+    ] = 10_000,
 ) -> None:
     """Decide, per policy, whether each case is a candidate, and explain why.
 
     Every good file is assessed; each bad one is listed on stderr with its message, and
-    the exit status is then 2.
+    the exit status is then 2. Exports (.jsonl, .ndjson, .parquet: many cases in one
+    file) are decided without explanations into --out FILE.parquet (docs/population.md).
     """
     from kypho.config import load_settings
     from kypho.workflows.assess import assess_files
@@ -115,6 +127,22 @@ def assess_command(
     settings = load_settings()
     day = parse_date("--on", on, default=date.today())
     policies = resolve_policies(policy or (), policy_file or (), settings=settings)
+    if export_mode(cases, out=out, scheduler=scheduler):
+        from kypho.commands.assess_export import run_export
+
+        assert out is not None  # export_mode checked it
+        code = run_export(
+            cases,
+            policies,
+            on=day,
+            out=out,
+            scheduler=scheduler,
+            lines_per_task=lines_per_task,
+            max_line_bytes=settings.max_case_file_bytes,
+        )
+        if code:
+            raise typer.Exit(code=code)
+        return
     batch = assess_files(cases, policies, on=day, max_case_file_bytes=settings.max_case_file_bytes)
     if batch.assessed or output is OutputFormat.JSON:
         typer.echo(render(batch, output, verbose=verbose))
@@ -128,6 +156,33 @@ def assess_command(
             err=True,
         )
         raise typer.Exit(code=EXIT_BAD_INPUT)
+
+
+def export_mode(cases: list[Path], *, out: Path | None, scheduler: str | None) -> bool:
+    """True for exports (then --out is required); case files keep their behaviour."""
+    from kypho.errors import InvalidInput
+    from kypho.population.partitions import EXPORT_SUFFIXES
+
+    exports = [p for p in cases if p.suffix.lower() in EXPORT_SUFFIXES]
+    if not exports:
+        for name, value in (("--out", out), ("--scheduler", scheduler)):
+            if value is not None:
+                raise InvalidInput(
+                    f"{name}: expected only with exports ({', '.join(EXPORT_SUFFIXES)}), "
+                    f"got case files ({cases[0]}...)"
+                )
+        return False
+    if len(exports) != len(cases):
+        other = next(p for p in cases if p not in exports)
+        raise InvalidInput(
+            f"{other}: expected exports only ({', '.join(EXPORT_SUFFIXES)}) alongside "
+            f"{exports[0]}; assess case files in a separate run"
+        )
+    if out is None:
+        raise InvalidInput(
+            f"--out: expected FILE.parquet to write the decisions of {exports[0]} to, got none"
+        )
+    return True
 
 
 def register(app: typer.Typer) -> None:

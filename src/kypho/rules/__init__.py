@@ -2,6 +2,7 @@
 
 from kypho.rules.engine import assess
 from kypho.rules.evaluate import CompiledPolicy, compile_policy
+from kypho.rules.fast import Verdict, decide_case
 from kypho.rules.policy import Policy, load_policy, policy_names
 from kypho.rules.types import (
     Assessment,
@@ -30,9 +31,11 @@ __all__ = [
     "Policy",
     "ProcedureWindow",
     "Role",
+    "Verdict",
     "WindowConstraint",
     "assess",
     "compile_policy",
+    "decide_case",
     "load_policy",
     "policy_names",
 ]

@@ -8,7 +8,8 @@ A policy is compiled (``compile_policy``) into nodes that hold everything the
 evaluation needs (fact extractor, operator, scope), so evaluating a case does no
 look-ups by name beyond one dict access per criterion. The nodes are built once per
 ``assess`` call and shared by its evaluators; nothing is kept between calls, so no
-cache can outlive or alias its policy.
+cache can outlive or alias its policy. A ``CompiledPolicy`` also carries, built on
+first use, its decision-only form (``kypho.rules.fast``), held with the policy itself.
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kypho.domain.levels import Level
 from kypho.rules.facts import FACTS
 from kypho.rules.observation import Extractor, FactContext, Observation, Scope
 from kypho.rules.policy import Combine, Compare, Criterion, Policy
 from kypho.rules.types import CriterionResult, MissingFact, Outcome
+
+if TYPE_CHECKING:
+    from kypho.rules.fast import FastPolicy
 
 MET, NOT_MET, UNKNOWN = Outcome.MET, Outcome.NOT_MET, Outcome.UNKNOWN
 
@@ -115,6 +119,17 @@ class CompiledPolicy:
 
     policy: Policy
     nodes: Mapping[str, Node]
+    # the decision alone, as closures (``kypho.rules.fast``), built on first use
+    fast: FastPolicy | None = None
+
+    def decisions(self) -> FastPolicy:
+        """The decision-only form of this policy (built once, kept with the policy)."""
+        if self.fast is None:
+            from kypho.rules.fast import FastPolicy
+
+            object.__setattr__(self, "fast", FastPolicy(self.policy))
+        assert self.fast is not None
+        return self.fast
 
 
 def compile_nodes(policy: Policy) -> dict[str, Node]:
