@@ -34,6 +34,7 @@ from kypho.store.stages import (
     FOLLOW_UP_DUE_AHEAD_DAYS,
     WINDOW_CLOSING_SOON_DAYS,
     CaseStage,
+    Stage,
     StageFacts,
     stage_of,
 )
@@ -221,3 +222,20 @@ def refresh_noted(session: Session) -> None:
         session.execute(delete(CaseStageRow))
     elif ids:
         refresh_stages(session, ids, _clock(session))
+
+
+def case_stage(db: Session, case_pk: int, now: datetime) -> CaseStage | None:
+    """Case ``case_pk``'s stage as the worklist shows it: its stored row while that row
+    holds on ``now``, else computed from the records (None: no such case)."""
+    row = db.get(CaseStageRow, case_pk)
+    if (
+        row is not None
+        and row.computed_for <= now
+        and (row.valid_until is None or row.valid_until > now)
+    ):
+        reasons = tuple(json.loads(row.overdue_reasons))
+        return CaseStage(stage=Stage(row.stage), next_action=row.next_action, overdue=reasons)
+    from kypho.store.worklist import case_rows  # it imports this module's callers
+
+    rows = case_rows(db, today=now.date(), now=now, only=case_pk)
+    return rows[0].stage if rows else None

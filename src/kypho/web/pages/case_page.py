@@ -30,7 +30,7 @@ from kypho.store.assessments import (
 from kypho.store.audit import Actor
 from kypho.store.cases import StoredCase, case_history, get_case
 from kypho.store.models import Assessment, User
-from kypho.store.worklist import case_rows
+from kypho.store.stage_table import case_stage
 from kypho.web.deps import DbSession, Now, Policies
 from kypho.web.render import render
 from kypho.web.security.guard import require
@@ -170,7 +170,6 @@ def case_page(
     latest = latest_assessments(db, case_pk)
     decisions = [decision_view(r, stored.version) for r in latest]
     practice = next((d for d in decisions if d["policy"] == "practice"), None)
-    rows = case_rows(db, today=today, now=now, only=case_pk)
     p = stored.case.patient
     context = {
         "case": stored,
@@ -178,7 +177,7 @@ def case_page(
         "age": p.age_on(today),
         "sex": p.sex.value if p.sex else None,
         "levels": stored.case.levels_under_review,
-        "stage": rows[0].stage if rows else None,
+        "stage": case_stage(db, case_pk, now),
         "decisions": decisions,
         "checklist": missing_checklist(assessment_history(db, case_pk), latest),
         "timeline": timeline(stored, practice["window"] if practice else None, today),
