@@ -67,6 +67,10 @@ class Settings(BaseSettings):
         default=None,
         description="FHIR R4 server base URL the app pulls a patient's resources from.",
     )
+    dicomweb_url: str | None = Field(
+        default=None,
+        description="DICOMweb base URL of the PACS the app imports studies from (QIDO/WADO-RS).",
+    )
     secret_key: str | None = Field(
         default=None, description="Signs nothing secret-bearing itself; None: generated once."
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import stat
 import tempfile
 import zipfile
@@ -200,6 +201,64 @@ def store_measurement(
     db.flush()
     record_event(db, actor, action="create", record_type="measurement", record_id=row.id,
                  case_id=case_pk, detail=f"kind {row.kind}")  # fmt: skip
+    return row
+
+
+_UID = re.compile(r"[0-9]+(\.[0-9]+)*")
+UID_MAX_CHARS = 64  # DICOM PS3.5 9.1: a UID is at most 64 characters of digits and dots
+
+
+def checked_uid(field: str, value: str) -> str:
+    """A DICOM UID as typed, or ``InvalidInput`` naming ``field``."""
+    uid = value.strip()
+    if not uid or len(uid) > UID_MAX_CHARS or not _UID.fullmatch(uid):
+        shown = uid if len(uid) <= 80 else uid[:80] + "..."
+        raise InvalidInput(
+            f"{field}: expected a DICOM UID (digits and dots, at most {UID_MAX_CHARS} "
+            f"characters), got {shown!r}"
+        )
+    return uid
+
+
+def store_pacs_measurement(
+    db: Session,
+    actor: Actor,
+    case_pk: int,
+    study_uid: str,
+    *,
+    series_uid: str | None,
+    settings: Settings,
+) -> Measurement:
+    """Pull a study (its CT and SEG) from the configured PACS, measure it, store it.
+
+    The stored "upload" is the provenance (URL, study and series UIDs) as JSON: the images
+    stay in the PACS. Nothing is stored if the pull or the measurement fails.
+    """
+    from kypho.workflows.measure_dicom import measure_from_dicomweb  # pydicom: when asked
+
+    url = settings.dicomweb_url
+    if not url:
+        raise InvalidInput("study_uid: no PACS is configured (KYPHO_DICOMWEB_URL)")
+    get_case(db, actor, case_pk)  # the case exists (and the read is audited)
+    measured = measure_from_dicomweb(url, study_uid, series_uid=series_uid,
+                                     max_voxels=settings.max_image_voxels,
+                                     max_file_bytes=settings.max_image_file_bytes)  # fmt: skip
+    source = json.dumps({"dicomweb": url, "study": study_uid, "series": series_uid}).encode()
+    picture = render_png(measured.spine, labels=measured.labels, geometry=measured.ct.geometry)
+    row = Measurement(
+        case_id=case_pk,
+        filename=f"PACS study {study_uid}"[:255],
+        kind="dicomweb",
+        upload=source,
+        upload_sha256=hashlib.sha256(source).hexdigest(),
+        results=json.dumps(spine_dict(measured.spine, cobb=[]), indent=2),
+        picture_png=picture,
+        created_by=actor.user_id,
+    )
+    db.add(row)
+    db.flush()
+    record_event(db, actor, action="create", record_type="measurement", record_id=row.id,
+                 case_id=case_pk, detail="kind dicomweb")  # fmt: skip
     return row
 
 

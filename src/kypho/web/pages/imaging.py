@@ -21,9 +21,11 @@ from kypho.store.measurements import (
     StudyDetails,
     UploadedStudy,
     add_to_case,
+    checked_uid,
     get_measurement,
     list_measurements,
     store_measurement,
+    store_pacs_measurement,
 )
 from kypho.web.deps import DbSession, settings_of
 from kypho.web.render import render
@@ -62,6 +64,7 @@ def _page(
         "layouts": LAYOUTS,
         "modalities": [m.value for m in Modality],
         "can_measure": allowed(actor.role, Permission.MEASURE),
+        "pacs": bool(settings_of(request).dicomweb_url),
         "errors": errors or {},
         "typed": typed or {},
     }
@@ -105,6 +108,33 @@ async def upload_study(
     field = "layout" if message.startswith("layout:") else "file"
     errors = {field: message.removeprefix(f"{field}: ")}
     return _page(request, db, actor, case_pk, errors=errors, typed=typed, status=status)
+
+
+@router.post("/cases/{case_pk}/imaging/pacs")
+def import_from_pacs(
+    request: Request,
+    case_pk: int,
+    actor: Measurer,
+    db: DbSession,
+    study_uid: Annotated[str, Form()] = "",
+    series_uid: Annotated[str, Form()] = "",
+) -> Response:
+    """Pull a study's CT and its SEG from the configured PACS (DICOMweb) and measure it."""
+    if not settings_of(request).dicomweb_url:
+        raise NotFound("import from PACS: no PACS is configured (KYPHO_DICOMWEB_URL)")
+    typed = {"study_uid": study_uid, "series_uid": series_uid}
+    try:
+        study = checked_uid("study_uid", study_uid)
+        series = checked_uid("series_uid", series_uid) if series_uid.strip() else None
+        row = store_pacs_measurement(db, actor, case_pk, study, series_uid=series,
+                                     settings=settings_of(request))  # fmt: skip
+    except InvalidInput as err:
+        db.rollback()
+        message = str(err)
+        field = "series_uid" if message.startswith("series_uid:") else "study_uid"
+        errors = {field: message.removeprefix(f"{field}: ")}
+        return _page(request, db, actor, case_pk, errors=errors, typed=typed, status=422)
+    return RedirectResponse(f"/cases/{case_pk}/imaging?m={row.id}", status_code=303)
 
 
 @router.post("/cases/{case_pk}/imaging/{m_id}/add")
