@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from kypho.commands import assess, catalogue, db, fhir, measure, plan, schema, serve
+from kypho.commands import assess, catalogue, db, fhir, measure, plan, schema, screen, serve
 from kypho.errors import InvalidInput, NotFound
 
 EXIT_USER_ERROR = 2
@@ -25,7 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (assess, catalogue, db, fhir, measure, plan, schema, serve):
+for _module in (assess, catalogue, db, fhir, measure, plan, schema, screen, serve):
     _module.register(app)
 
 
