@@ -1,4 +1,5 @@
-"""``kypho db``: the clinic database (``upgrade``, ``current``, ``reset-admin-password``).
+"""``kypho db``: the clinic database (``upgrade``, ``current``, ``reset-admin-password``,
+``import-worklist``).
 
 The database is ``KYPHO_DATABASE_URL``, else SQLite in ``KYPHO_DATA_DIR``. A database that
 cannot be reached or was not made by kypho is a user error (exit 2, one line).
@@ -6,6 +7,7 @@ cannot be reached or was not made by kypho is a user error (exit 2, one line).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -163,9 +165,32 @@ def reset_admin_password(
     typer.echo("Shown once: sign in with it, then choose a new password.")
 
 
+def import_worklist(
+    path: Annotated[
+        Path, typer.Argument(help="kypho screen's output folder, or its screening.parquet.")
+    ],
+) -> None:
+    """Import a screening run's flagged findings into the fracture liaison queue."""
+    from kypho.config import load_settings
+    from kypho.store.audit import SYSTEM
+    from kypho.store.engine import session_factory, transaction
+    from kypho.store.screening_findings import import_findings
+
+    engine = open_database(load_settings())
+    try:
+        with transaction(session_factory(engine)) as db:
+            result = import_findings(db, SYSTEM, path)
+    finally:
+        engine.dispose()
+    typer.echo(f"run {result.run_sha256[:16]}: {result.added} findings added to the fracture "
+               f"liaison queue, {result.already} already there")  # fmt: skip
+    typer.echo("Screening findings for follow-up, not diagnoses: a clinician reviews each one.")
+
+
 db_app.command("upgrade")(upgrade)
 db_app.command("current")(current)
 db_app.command("reset-admin-password")(reset_admin_password)
+db_app.command("import-worklist")(import_worklist)
 
 
 def register(app: typer.Typer) -> None:

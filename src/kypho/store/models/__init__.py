@@ -6,6 +6,7 @@ from kypho.store.models.imaging import Measurement
 from kypho.store.models.people import ApiToken, SignInAttempt, User, WebSession
 from kypho.store.models.plans import IssuedDocument, Plan
 from kypho.store.models.schedule import Appointment, Room
+from kypho.store.models.screening import ScreeningFinding
 from kypho.store.models.stages import CaseStageRow
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "Patient",
     "Plan",
     "Room",
+    "ScreeningFinding",
     "SignInAttempt",
     "User",
     "WebSession",

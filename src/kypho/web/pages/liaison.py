@@ -4,8 +4,9 @@ A case is listed while it is open, records a fracture, and its case file's conti
 care (``bmd_referral_with_education``, ``osteoporosis_program_instruction``) is not
 recorded as done. The next action uses the pathway's own osteoporosis steps
 (``kypho.pathway.schedule.OSTEOPOROSIS_STEPS``): a DXA referral first, then treatment;
-a patient already treated is called. Screening findings join the queue once the
-screening area stores them (not yet).
+a patient already treated is called. Below them, the findings of archive screening
+imported with ``kypho db import-worklist`` (``kypho.store.screening_findings``), by
+priority, each with its thumbnail: screening results to review, never diagnoses.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fastapi.responses import Response
 
 from kypho.pathway.schedule import OSTEOPOROSIS_STEPS
 from kypho.store.audit import Actor, record_event
+from kypho.store.screening_findings import finding_thumbnail, list_findings
 from kypho.store.stages import Stage
 from kypho.store.worklist import CaseRow, case_rows
 from kypho.web.deps import DbSession, Now
@@ -70,6 +72,14 @@ def liaison_page(request: Request, db: DbSession, actor: Reader, now: Now) -> Re
     rows = case_rows(db, today=now.date(), now=now)
     items = [i for i in (liaison_item(r) for r in rows) if i is not None]
     items.sort(key=lambda i: (i.kind != "call", i.row.case_pk))
+    findings = list_findings(db)
     record_event(db, actor, action="list", record_type="case", record_id="liaison",
-                 detail=f"{len(items)} cases")  # fmt: skip
-    return render(request, "worklist/liaison.html", {"items": items, "source": SOURCE})
+                 detail=f"{len(items)} cases, {len(findings)} screening findings")  # fmt: skip
+    context = {"items": items, "source": SOURCE, "findings": findings}
+    return render(request, "worklist/liaison.html", context)
+
+
+@router.get("/liaison/findings/{finding_id:int}/thumbnail.png")
+def finding_picture(finding_id: int, db: DbSession, actor: Reader) -> Response:
+    png = finding_thumbnail(db, actor, finding_id)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, no-store"})

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: None
-Create Date: 2026-12-02 06:53:31.756050
+Create Date: 2026-12-02 11:20:24.391206
 """
 
 from __future__ import annotations
@@ -129,6 +129,39 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cases_patient_id"), ["patient_id"], unique=False)
+
+    op.create_table(
+        "screening_findings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("run_sha256", sa.String(length=64), nullable=False),
+        sa.Column("study_id", sa.String(length=200), nullable=False),
+        sa.Column("level", sa.String(length=8), nullable=False),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("priority_reason", sa.Text(), nullable=False),
+        sa.Column("genant_grade", sa.Integer(), nullable=True),
+        sa.Column("height_loss_pct", sa.Float(), nullable=True),
+        sa.Column("flag_fracture", sa.Boolean(), nullable=False),
+        sa.Column("flag_low_density", sa.Boolean(), nullable=False),
+        sa.Column("flag_limited", sa.Boolean(), nullable=False),
+        sa.Column("trabecular_median_hu", sa.Float(), nullable=True),
+        sa.Column("density_reason", sa.Text(), nullable=False),
+        sa.Column("failure_reason", sa.Text(), nullable=False),
+        sa.Column("thumbnail_png", sa.LargeBinary(), nullable=True),
+        sa.Column("imported_by", sa.Integer(), nullable=True),
+        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["imported_by"], ["users.id"], name=op.f("fk_screening_findings_imported_by_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_screening_findings")),
+        sa.UniqueConstraint("run_sha256", "study_id", "level", name="screening_finding_once"),
+    )
+    with op.batch_alter_table("screening_findings", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_screening_findings_priority"), ["priority"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_screening_findings_run_sha256"), ["run_sha256"], unique=False
+        )
 
     op.create_table(
         "web_sessions",
@@ -393,6 +426,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_web_sessions_user_id"))
 
     op.drop_table("web_sessions")
+    with op.batch_alter_table("screening_findings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_screening_findings_run_sha256"))
+        batch_op.drop_index(batch_op.f("ix_screening_findings_priority"))
+
+    op.drop_table("screening_findings")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cases_patient_id"))
 
