@@ -12,6 +12,7 @@ audit row, and every acknowledged case must be stored. Timing is the benchmark's
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx2 as httpx
@@ -59,7 +60,10 @@ def test_a_hundred_clients_at_once_get_answers(any_engine_url: str, tmp_path: Pa
         with httpx.Client(base_url=server.url, headers=headers, timeout=30.0) as http:
             pks = [http.post("/api/cases", json=case_body(n, prefix="FIRST")).json()["id"]
                    for n in range(CASES_FIRST)]  # fmt: skip
-        reads, writes = asyncio.run(_burst(server.url, token, pks))
+        # On a thread of its own: a test before this one may leave an event loop running
+        # on this thread (Playwright's sync API does), and asyncio.run refuses to nest.
+        with ThreadPoolExecutor(1) as pool:
+            reads, writes = pool.submit(asyncio.run, _burst(server.url, token, pks)).result()
         log = server.log_tail(2000)
     assert sorted(set(reads)) == [200], f"reads answered {sorted(reads)}; server log: {log}"
     assert sorted(set(writes)) == [201], f"writes answered {sorted(writes)}; server log: {log}"
