@@ -71,6 +71,26 @@ class Settings(BaseSettings):
         default=None,
         description="DICOMweb base URL of the PACS the app imports studies from (QIDO/WADO-RS).",
     )
+    cds_require_jwt: bool = Field(
+        default=True,
+        description="CDS Hooks: require a trusted client JWT; false only for a sandbox "
+        "whose keys kypho cannot have.",
+    )
+    cds_allowed_issuers: tuple[str, ...] = Field(
+        default=(), description="CDS Hooks: accepted JWT iss values (a JSON list)."
+    )
+    cds_jwks: str | None = Field(
+        default=None, description="CDS Hooks: trusted client keys, a JWK Set file path or URL."
+    )
+    cds_service_base_url: str | None = Field(
+        default=None,
+        description="CDS Hooks: the base URL a JWT's aud must equal; None: public_url, "
+        "else the request's own.",
+    )
+    cds_allowed_fhir_servers: tuple[str, ...] = Field(
+        default=(),
+        description="CDS Hooks: FHIR base URLs a call's fhirServer may name; empty: any.",
+    )
     secret_key: str | None = Field(
         default=None, description="Signs nothing secret-bearing itself; None: generated once."
     )

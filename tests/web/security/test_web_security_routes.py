@@ -28,6 +28,12 @@ def _permissions(dependant: Dependant) -> Iterator[Permission]:
         yield from _permissions(sub)
 
 
+def _cds_client_guarded(dependant: Dependant) -> bool:
+    """Guarded by the CDS client's JWT (``kypho.web.pages.cds_hooks.cds_client``)."""
+    return any(getattr(sub.call, "kypho_cds_client", False) or _cds_client_guarded(sub)
+               for sub in dependant.dependencies)  # fmt: skip
+
+
 def api_routes(app: FastAPI) -> Iterator[tuple[str, set[str], Dependant]]:
     """(full path, methods, dependant) of every API route, included routers flattened.
 
@@ -45,7 +51,9 @@ def unguarded_routes(app: FastAPI) -> list[str]:
     return [
         f"{','.join(sorted(methods))} {path}"
         for path, methods, dependant in api_routes(app)
-        if path not in PUBLIC_PATHS and not list(_permissions(dependant))
+        if path not in PUBLIC_PATHS
+        and not list(_permissions(dependant))
+        and not _cds_client_guarded(dependant)
     ]
 
 

@@ -25,10 +25,11 @@ from kypho.web.security.roles import Permission, allowed
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
-# Routes that need no sign-in: they show or change no patient data.
+# Routes that need no sign-in: they show or change no patient data. (CDS Hooks discovery
+# lists the services; the hook calls themselves need a trusted client JWT.)
 PUBLIC_PATHS = frozenset(
     {"/sign-in", "/sign-out", "/health", "/static", "/openapi.json", "/docs", "/redoc",
-     "/docs/oauth2-redirect"}
+     "/docs/oauth2-redirect", "/cds-services"}
 )  # fmt: skip
 
 

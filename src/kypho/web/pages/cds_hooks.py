@@ -1,0 +1,178 @@
+"""The CDS Hooks service at the root, as the specification wants: ``/cds-services``.
+
+JSON answers only. Discovery is public (it shows no patient data). A hook call and its
+feedback are authenticated by the CDS client's JWT (``kypho.interop.cds_hooks.jwt``),
+not by a user session: ``cds_client`` is their guard (``kypho_cds_client`` marks it for
+the security tests). A refused call is answered with an OperationOutcome: 400 (malformed,
+naming the field), 401 (no trusted JWT), 404 (unknown service), 412 (data unavailable);
+nothing is stored from a refused call.
+
+Settings read here (``KYPHO_CDS_*``; see docs/cds-hooks.md): ``cds_require_jwt``
+(default true), ``cds_allowed_issuers``, ``cds_jwks`` (a JWK Set file path or URL),
+``cds_service_base_url`` (else ``public_url``, else the request's own base URL),
+``cds_allowed_fhir_servers`` (the FHIR base URLs a call may make kypho fetch from;
+empty: any).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from kypho.interop.cds_hooks.discovery import SERVICES, discovery
+from kypho.interop.cds_hooks.errors import BadHookRequest, ClientRejected, HookError
+from kypho.interop.cds_hooks.feedback import parse_feedback
+from kypho.interop.cds_hooks.jwt import ClientTrust, load_jwks, verify_client_jwt
+from kypho.interop.cds_hooks.request import HookRequest, parse_hook_request
+from kypho.interop.cds_hooks.service import answer
+from kypho.rules import PolicyKind
+from kypho.store.audit import Actor, record_event
+from kypho.store.models import Case, Patient
+from kypho.web.deps import DbSession, Now, Policies
+
+router = APIRouter(tags=["cds-hooks"], include_in_schema=False)
+MAX_BODY_BYTES = 5_000_000  # project convention: a prefetch of one patient's chart
+
+
+@dataclass(frozen=True, slots=True)
+class CdsClient:
+    """Who called: the JWT's issuer (``unverified`` where the deployment trusts any)."""
+
+    issuer: str
+    rejected: ClientRejected | None = None
+
+
+def _setting(request: Request, name: str, default: Any) -> Any:
+    return getattr(request.app.state.settings, name, default)
+
+
+def service_base(request: Request) -> str:
+    configured = _setting(request, "cds_service_base_url", None) or _setting(
+        request, "public_url", None
+    )
+    return str(configured or request.base_url).rstrip("/")
+
+
+def _trust(request: Request) -> ClientTrust:
+    state = request.app.state
+    found: ClientTrust | None = getattr(state, "cds_trust", None)
+    if found is None:
+        source = _setting(request, "cds_jwks", None)
+        keys = load_jwks(source) if source else None
+        issuers = frozenset(_setting(request, "cds_allowed_issuers", ()))
+        found = state.cds_trust = ClientTrust(issuers=issuers, keys=keys)
+    return found
+
+
+async def cds_client(request: Request) -> CdsClient:
+    """The calling client if its JWT is trusted; else the rejection (answered 401)."""
+    if not _setting(request, "cds_require_jwt", True):
+        return CdsClient(issuer="unverified")
+    try:
+        trust = await run_in_threadpool(_trust, request)
+    except (OSError, ValueError):
+        why = "expected a JWT signed by a configured key, but the JWK Set cannot be read"
+        return CdsClient(issuer="", rejected=ClientRejected("authorization", why))
+    try:
+        claims = verify_client_jwt(
+            request.headers.get("authorization"),
+            audience=service_base(request) + request.url.path,
+            trust=trust,
+        )
+    except ClientRejected as err:
+        return CdsClient(issuer="", rejected=err)
+    return CdsClient(issuer=str(claims["iss"]))
+
+
+cds_client.kypho_cds_client = True  # type: ignore[attr-defined]  # read by the security tests
+Client = Annotated[CdsClient, Depends(cds_client)]
+
+
+def _refused(err: HookError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else None
+    return JSONResponse(err.outcome(), status_code=err.status, headers=headers)
+
+
+async def _json_body(request: Request) -> object:
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise BadHookRequest("body", f"expected at most {MAX_BODY_BYTES} bytes, got more")
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise BadHookRequest("body", "expected a JSON object, got text that is not JSON") from None
+
+
+def _hook_of(service_id: str) -> str:
+    if service_id not in SERVICES:
+        err = BadHookRequest("service", "expected one of " + ", ".join(SERVICES) + ", got another")
+        err.status = 404
+        raise err
+    return SERVICES[service_id]["hook"]
+
+
+def case_url(request: Request, db: DbSession, hook: HookRequest) -> str:
+    """The patient's latest case in the app (matched by MRN = a Patient identifier value)."""
+    base = service_base(request)
+    patient = hook.prefetch.get("patient") or {}
+    if patient.get("id") != hook.patient_id:
+        return f"{base}/"  # not this patient's record: no link to another patient's case
+    values = [i.get("value") for i in patient.get("identifier") or [] if isinstance(i, dict)]
+    mrns = [v for v in values if isinstance(v, str)]
+    if mrns:
+        query = (select(Case.id).join(Patient, Case.patient_id == Patient.id)
+                 .where(Patient.mrn.in_(mrns)).order_by(Case.id.desc()).limit(1))  # fmt: skip
+        found = db.scalar(query)
+        if found is not None:
+            return f"{base}/cases/{found}"
+    return f"{base}/"
+
+
+@router.get("/cds-services")
+async def cds_discovery() -> dict[str, Any]:
+    return discovery()
+
+
+@router.post("/cds-services/{service_id}", response_model=None)
+async def cds_call(
+    service_id: str, request: Request, client: Client, db: DbSession, now: Now, policies: Policies
+) -> JSONResponse | dict[str, Any]:
+    if client.rejected is not None:
+        return _refused(client.rejected)
+    try:
+        servers = tuple(_setting(request, "cds_allowed_fhir_servers", ()))
+        hook = parse_hook_request(
+            await _json_body(request), hook=_hook_of(service_id), allowed_servers=servers
+        )
+        chosen = [p for p in policies if p.kind is not PolicyKind.TRIAGE]
+        link = case_url(request, db, hook)
+        result: dict[str, Any] = await run_in_threadpool(
+            answer, hook, chosen, on=now.date(), case_url=link
+        )
+    except HookError as err:
+        return _refused(err)
+    return JSONResponse(result)  # plain JSON data: no jsonable_encoder pass over it
+
+
+@router.post("/cds-services/{service_id}/feedback", response_model=None)
+async def cds_feedback(
+    service_id: str, request: Request, client: Client, db: DbSession
+) -> JSONResponse | dict[str, Any]:
+    if client.rejected is not None:
+        return _refused(client.rejected)
+    try:
+        _hook_of(service_id)
+        items = parse_feedback(await _json_body(request))
+    except HookError as err:
+        return _refused(err)
+    actor = Actor(user_id=None, username=f"cds:{client.issuer}"[:64], role="cds-client")
+    for item in items:
+        record_event(db, actor, action="cds-feedback", record_type="cds-card",
+                     record_id=item.card[:64], detail=item.detail(service_id))  # fmt: skip
+    return {}
