@@ -12,7 +12,18 @@ import sys
 
 import typer
 
-from kypho.commands import assess, catalogue, db, fhir, measure, plan, schema, screen, serve
+from kypho.commands import (
+    assess,
+    catalogue,
+    db,
+    educate,
+    fhir,
+    measure,
+    plan,
+    schema,
+    screen,
+    serve,
+)
 from kypho.errors import InvalidInput, NotFound
 
 EXIT_USER_ERROR = 2
@@ -25,7 +36,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (assess, catalogue, db, fhir, measure, plan, schema, screen, serve):
+for _module in (assess, catalogue, db, educate, fhir, measure, plan, schema, screen, serve):
     _module.register(app)
 
 
