@@ -220,3 +220,29 @@ def write_nifti(phantom: Phantom, path: object, *, dtype: type = np.uint8) -> No
     import nibabel as nib
 
     nib.save(nib.Nifti1Image(phantom.labels.astype(dtype), phantom.affine), str(path))
+
+
+# Truth at the walls (six-point convention, kypho.morphometry.types.Stations.WALLS).
+# A spec's height profile is linear front to back outside the central dip, so its height
+# at a wall is ``height_at(+-depth / 2)``: on a wedge, further from the middle than the
+# 15/85 % stations (those see 70 % of the wall-to-wall difference).
+
+
+def wall_heights_mm(spec: VertebraSpec) -> tuple[float, float, float]:
+    """(anterior wall, middle, posterior wall) heights of ``spec``, mm."""
+    half = spec.depth_mm / 2
+    at = spec.height_at(np.array([half, 0.0, -half]))
+    return float(at[0]), float(at[1]), float(at[2])
+
+
+def wall_wedge(
+    structure: str, *, anterior_wall_mm: float, posterior_wall_mm: float = 26.0
+) -> VertebraSpec:
+    """A linear wedge whose heights at the anterior and posterior walls are those given."""
+    rise = anterior_wall_mm - posterior_wall_mm
+    return VertebraSpec(
+        structure,
+        posterior_wall_mm + 0.85 * rise,
+        posterior_wall_mm + 0.50 * rise,
+        posterior_wall_mm + 0.15 * rise,
+    )

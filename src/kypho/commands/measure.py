@@ -83,12 +83,14 @@ def _case_with_study(
     return dump_case(case).encode("utf-8")
 
 
-def _spine_text(spine: Any, fmt: str, cobb: list[str]) -> str:
+def _spine_text(spine: Any, fmt: str, cobb: list[str], *, image: dict[str, str] | None) -> str:
+    """The table (or JSON); with ``--image``, what the picture shows and where it went."""
     from kypho.morphometry.report import spine_dict, spine_table
 
     rows = _cobb_rows(spine, cobb)
     if fmt == "json":
-        return json.dumps(spine_dict(spine, cobb=rows), indent=2)
+        extra: dict[str, Any] = {} if image is None else {"image": image}
+        return json.dumps(spine_dict(spine, cobb=rows, **extra), indent=2)
     lines = [spine_table(spine)]
     for c in rows:
         doubt = c["cobb_angle_doubt_deg"]
@@ -97,18 +99,27 @@ def _spine_text(spine: Any, fmt: str, cobb: list[str]) -> str:
             f"Cobb {c['from']}-{c['to']}: {shown} deg ({c['definition']}; "
             f"from {c['from_endplates']})"
         )
+    if image is not None:
+        lines.append(f"--image: wrote {image['path']}: {image['shows']}")
     return "\n".join(lines)
 
 
-def _picture(measured: Any) -> bytes:
-    from kypho.imaging.render import render_png
+def _picture(measured: Any) -> tuple[bytes, str]:
+    """The PNG and a line saying what it shows."""
+    from kypho.imaging.render import describe_picture, render_png
 
     if hasattr(measured, "ct"):  # a CT series: its labels on the CT's grid
-        return render_png(measured.spine, labels=measured.labels, geometry=measured.ct.geometry)
+        from kypho.interop.dicom.series import read_hu
+
+        hu = read_hu(measured.ct).hu  # decoded once more unless --dicom-out read it
+        ct = measured.ct
+        png = render_png(measured.spine, labels=measured.labels, geometry=ct.geometry, ct=hu)
+        return png, describe_picture(measured.spine, with_mask=True, with_ct=hu is not None)
     drawn = measured.image
     if drawn is None:
-        return render_png(measured.spine)
-    return render_png(measured.spine, labels=drawn.labels, geometry=drawn.geometry)
+        return render_png(measured.spine), describe_picture(measured.spine)
+    png = render_png(measured.spine, labels=drawn.labels, geometry=drawn.geometry)
+    return png, describe_picture(measured.spine, with_mask=True)
 
 
 def _dicom_options_used(dicom: dict[str, Any]) -> bool:
@@ -212,10 +223,16 @@ def measure_command(
     study: Annotated[str | None, typer.Option(help="Study Instance UID to pull.")] = None,
     series: Annotated[str | None, typer.Option(help="CT Series Instance UID, if several.")] = None,
     push: Annotated[bool, typer.Option(help="Store SEG + SR in the PACS (STOW-RS).")] = False,
+    # ts-15-50-85 until the app, the screener and the DICOM path read at the walls too:
+    # one mask must get one grade wherever it is measured (see docs/morphometry.md).
+    stations: Annotated[
+        str, typer.Option(help="ts-15-50-85 (15/50/85 % of depth) or walls (six-point).")
+    ] = "ts-15-50-85",
 ) -> None:
     """Measure vertebral heights, Genant grade, wedge angle and volume per level."""
     from kypho.config import load_settings
     from kypho.imaging.layouts import parse_layout
+    from kypho.workflows.measure import parse_stations
 
     if fmt not in ("text", "json"):
         raise InvalidInput(f"--format: expected text or json, got {fmt!r}")
@@ -227,6 +244,7 @@ def measure_command(
         "max_file_bytes": settings.max_image_file_bytes,
         "max_landmarks_file_bytes": settings.max_landmarks_file_bytes,
         "max_slice_thickness_mm": max_slice_thickness_mm,
+        "stations": parse_stations(stations),
     }
     dicom = {
         "ct": ct,
@@ -257,11 +275,13 @@ def measure_command(
 
         assert input_path is not None  # checked above
         measured = measure_file(input_path, keep_image=image is not None, **options)
-    text = _spine_text(measured.spine, fmt, cobb or [])
     if into_case is not None and out is not None:
         files[out] = _case_with_study(measured.spine, into_case, study_date, study_id)
+    drawn = ""
     if image is not None:
-        files[image] = _picture(measured)
+        files[image], drawn = _picture(measured)
+    shown = None if image is None else {"path": str(image), "shows": drawn}
+    text = _spine_text(measured.spine, fmt, cobb or [], image=shown)
     if files:
         from kypho.documents.write import write_documents
 

@@ -4,8 +4,11 @@ Method: a first frame from principal axes (the body is lower than it is wide or 
 then three rounds of (separate the body at the spinal canal along the mid-sagittal
 line; fit a plane to each endplate's surface samples; read each endplate's level at
 the stations; re-derive the frame as the planes' bisector). See ``endplates`` for the
-samples, fits and levels. Stations lie at 15 %, 50 % and 85 % of the body's depth from
-the anterior wall (as TotalSegmentator's spine report does). The wedge angle is the
+samples, fits and levels. Stations (``Stations``) lie at the anterior and posterior walls
+and the middle (six-point morphometry), or at 15 %, 50 % and 85 % of the body's depth
+from the anterior wall (as TotalSegmentator's spine report does). At a wall the
+station's window holds samples on its inner side only; each is carried to the wall
+along the fitted endplate plane (``endplates.level_at``). The wedge angle is the
 angle between the planes, trusted at 1.5 mm sampling or finer and flagged with its
 doubt beyond (``wedge_angle_doubt_deg``).
 """
@@ -21,22 +24,25 @@ from numpy.typing import NDArray
 from kypho.morphometry.endplates import (
     FIT_INNER_FRACTION,
     FIT_LATERAL_FRACTION,
-    Plane,
     Surface,
     endplate_surfaces,
     fit_plane,
-    level_at,
     rim_plane,
 )
 from kypho.morphometry.sixpoint import Frame, heights_mm
-from kypho.morphometry.types import Endplate, Issue, Quality, SixPoints, VertebraMeasurement
+from kypho.morphometry.station_windows import WALL_WINDOW_WIDEST, station_halves, station_levels
+from kypho.morphometry.types import (
+    Endplate,
+    Issue,
+    Quality,
+    SixPoints,
+    Stations,
+    VertebraMeasurement,
+)
 from kypho.morphometry.voxels import MAX_VERTEBRA_VOXELS, VertebraVoxels, VolumeGeometry
 
 Floats = NDArray[np.float64]
-STATION_FRACTIONS = (0.15, 0.50, 0.85)  # of body depth, from the anterior wall
-# Half-width of each station's footprint, as a fraction of depth: wide at the walls to
-# average voxel steps on a sloping endplate, narrow at the middle to keep a concavity.
-STATION_WINDOWS = (0.10, 0.02, 0.10)
+STATION_FRACTIONS = Stations.TS_15_50_85.depth_fractions  # of depth, from the anterior wall
 MIN_FOOTPRINT_VOXELS = 3
 CANAL_GAP_MM = 4.0  # an empty run this long on the midline marks the spinal canal
 FRAME_ROUNDS = 3
@@ -129,7 +135,11 @@ class _Body:
 
 
 def _measure_body(
-    body_idx: NDArray[np.intp], body_mm: Floats, frame: Frame, geometry: VolumeGeometry
+    body_idx: NDArray[np.intp],
+    body_mm: Floats,
+    frame: Frame,
+    geometry: VolumeGeometry,
+    stations_at: Stations,
 ) -> _Body | None:
     """Six points, wedge angle and retropulsion of a separated body; ``None`` if unmeasurable."""
     anterior, superior = frame
@@ -165,14 +175,15 @@ def _measure_body(
     ]
     if fitted[0] is None or fitted[1] is None:
         return None
-    stations = [front - f * depth for f in STATION_FRACTIONS]
-    levels = _station_levels(
+    stations = [front - f * depth for f in stations_at.depth_fractions]
+    levels = station_levels(
         surfaces,
         (fitted[0], fitted[1]),
         stations=stations,
-        half_u_mm=[max(ext_u / 2, w * depth) for w in STATION_WINDOWS],
+        half_u_mm=station_halves(stations_at, ext_u_mm=ext_u, depth_mm=depth),
         half_v_mm=half_v,
         gate_mm=gate_mm,
+        wider_mm=WALL_WINDOW_WIDEST * depth if stations_at is Stations.WALLS else None,
     )
     if levels is None:
         return None
@@ -211,36 +222,6 @@ def _measure_body(
     new_anterior = anterior - anterior.dot(normal) * normal
     new_frame = (new_anterior / np.linalg.norm(new_anterior), normal)
     return _Body(six, wedge, (top, bottom), bulge_mm, new_frame, step_mm)
-
-
-def _station_levels(
-    surfaces: tuple[Surface, Surface],
-    planes: tuple[Plane, Plane],
-    *,
-    stations: list[float],
-    half_u_mm: list[float],
-    half_v_mm: float,
-    gate_mm: float,
-) -> list[tuple[float, float]] | None:
-    """(superior, inferior) endplate ``w`` at each station; ``None`` if one has no sample."""
-    out = []
-    for station, half_u in zip(stations, half_u_mm, strict=True):
-        found = [
-            level_at(
-                s,
-                p,
-                u_mm=station,
-                half_u_mm=half_u,
-                half_v_mm=half_v_mm,
-                max_residual_mm=gate_mm,
-                outward=outward,
-            )
-            for s, p, outward in zip(surfaces, planes, (1, -1), strict=True)
-        ]
-        if found[0] is None or found[1] is None:
-            return None
-        out.append((found[0], found[1]))
-    return out
 
 
 def _touches_edge(idx: NDArray[np.intp], shape: tuple[int, int, int]) -> bool:
@@ -319,6 +300,7 @@ def measure_vertebra(
     *,
     min_body_voxels: int = 100,
     max_slice_thickness_mm: float = 3.0,
+    stations: Stations = Stations.TS_15_50_85,
 ) -> VertebraMeasurement:
     """Heights, wedge angle, body volume and retropulsion of one vertebra.
 
@@ -332,6 +314,10 @@ def measure_vertebra(
         Fewer body voxels than this make the level ``POOR``.
     max_slice_thickness_mm
         A voxel extent along the body axis above this makes the level ``POOR``.
+    stations
+        Where the heights are read: ``Stations.WALLS`` (six-point convention, what the
+        workflows and the CLI use) or ``Stations.TS_15_50_85`` (kept as this function's
+        default so that its behaviour is unchanged).
 
     Each height is within one sampling step (``height_doubt_mm``) of the distance between
     the mask's surfaces: each endplate level is a mean of samples that lie within half a
@@ -357,7 +343,7 @@ def measure_vertebra(
             q = _local(points, frame, centre)
             bin_mm = max(1.0, geometry.extent_along_mm(frame[0]))
             keep = _body_mask(q, bin_mm=bin_mm, slab_mm=max(3.0, bin_mm))
-        body = _measure_body(voxels.indices[keep], points[keep], frame, geometry)
+        body = _measure_body(voxels.indices[keep], points[keep], frame, geometry, stations)
         if body is None:
             break
         frame = body.frame
@@ -391,5 +377,6 @@ def measure_vertebra(
         inferior_endplate=body.endplates[1],
         wedge_angle_doubt_deg=doubt,
         height_doubt_mm=body.step_mm,
+        stations=stations,
         issues=issues,
     )

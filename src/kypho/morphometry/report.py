@@ -63,6 +63,10 @@ def spine_dict(spine: SpineMeasurement, **extra: Any) -> dict[str, Any]:
         "method": spine.method,
         "layout": spine.layout,
         "voxel_size_mm": spine.voxel_size_mm,
+        # Where heights were read: "walls" (six-point) or "ts-15-50-85"; null: landmarks
+        # placed by a reader (or levels measured differently).
+        "stations": None if spine.stations is None else spine.stations.value,
+        "label_notes": list(spine.label_notes),
         "genant_boundaries": "0: <20 %; 1: 20-<25 %; 2: 25-40 %; 3: >40 % (project convention)",
         "levels": [level_dict(lv) for lv in spine.levels],
         **extra,
@@ -141,7 +145,11 @@ def spine_table(spine: SpineMeasurement) -> str:
         "  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1]
         for r in rows
     )
-    return f"{table}\n{TABLE_NOTES}\n{DISCLAIMER}"
+    notes = TABLE_NOTES  # one line: the table's readers take the last two lines as notes
+    if spine.stations is not None:
+        notes += f" Heights: {spine.stations.description} ({spine.stations.value})."
+    notes += "".join(f" Labels: {note}." for note in spine.label_notes)
+    return f"{table}\n{notes}\n{DISCLAIMER}"
 
 
 def change_dict(change: LevelChange) -> dict[str, Any]:

@@ -26,6 +26,31 @@ class Quality(StrEnum):
 QUALITY_ORDER = (Quality.GOOD, Quality.LIMITED, Quality.POOR)
 
 
+class Stations(StrEnum):
+    """Where along the body's depth the anterior, middle and posterior heights are read.
+
+    ``WALLS``: the six-point convention of quantitative morphometry, at the anterior and
+    posterior walls and the middle (clinical reference 3.2). ``TS_15_50_85``:
+    TotalSegmentator's spine report stations at 15, 50 and 85 % of the depth from the
+    anterior wall (``spine_report/measure_verte_height.py``, MEASUREMENT_POSITIONS). On a
+    linear wedge the 15/85 % stations see 70 % of the wall-to-wall height difference.
+    """
+
+    WALLS = "walls"
+    TS_15_50_85 = "ts-15-50-85"
+
+    @property
+    def depth_fractions(self) -> tuple[float, float, float]:
+        """(anterior, middle, posterior) station as a fraction of depth from the front."""
+        return (0.0, 0.5, 1.0) if self is Stations.WALLS else (0.15, 0.50, 0.85)
+
+    @property
+    def description(self) -> str:
+        if self is Stations.WALLS:
+            return "heights at the anterior and posterior walls and the middle (six-point)"
+        return "heights at 15/50/85 % of depth (TotalSegmentator stations)"
+
+
 class ReferenceMethod(StrEnum):
     """What a level's height loss was measured against (``spine``)."""
 
@@ -98,6 +123,8 @@ class VertebraMeasurement:
     # Each height is within this of the mask's surfaces (mask input: the sampling step,
     # see body.measure_vertebra); None when unknown (landmarks placed by a reader).
     height_doubt_mm: float | None = None
+    # Where the heights were read (mask input); None for landmarks placed by a reader.
+    stations: Stations | None = None
     issues: tuple[Issue, ...] = ()
 
     @property
@@ -166,6 +193,15 @@ class SpineMeasurement:
     method: str  # e.g. "mask, endplate-normal frame" or "six-point landmarks"
     layout: str | None = None
     voxel_size_mm: tuple[float, float, float] | None = None
+    # What the check of the labelling against anatomy found for the whole spine (e.g. a
+    # transitional segment); per-level findings are issues on those levels.
+    label_notes: tuple[str, ...] = ()
 
     def get(self, structure: str) -> LevelMeasurement | None:
         return next((lv for lv in self.levels if lv.structure == structure), None)
+
+    @property
+    def stations(self) -> Stations | None:
+        """Where the heights were read, when every measured level says the same."""
+        found = {lv.vertebra.stations for lv in self.levels if lv.vertebra.stations is not None}
+        return found.pop() if len(found) == 1 else None

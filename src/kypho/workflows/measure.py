@@ -6,6 +6,13 @@ The CLI, the clinic app and the screener call these and add no logic of their ow
 
 A bad level is a ``POOR`` flag on that level; a bad input (not 3-D, not integer labels,
 no geometry, too large, unknown layout) raises ``InvalidInput`` naming it.
+
+``stations`` chooses where heights are read (``Stations``): ``TS_15_50_85`` (this
+module's default, unchanged) goes through ``imaging.volume``/``imaging.study`` as
+before; ``WALLS`` (the CLI's default) measures the same voxels with
+``morphometry.levels.measure_levels``. Either way the labelling is then checked against
+anatomy (``morphometry.label_check``): a level whose label looks swapped, shifted or
+duplicated carries the reason and is ``limited``.
 """
 
 from __future__ import annotations
@@ -25,15 +32,23 @@ from kypho.domain.imaging import Modality
 from kypho.errors import InvalidInput
 from kypho.imaging.landmarks import MAX_FILE_BYTES as LANDMARKS_MAX_FILE_BYTES
 from kypho.imaging.landmarks import load_landmarks
-from kypho.imaging.layouts import Layout, parse_layout
+from kypho.imaging.layouts import (
+    Layout,
+    detect_layout,
+    label_names,
+    layout_from_labels,
+    parse_layout,
+)
 from kypho.imaging.nifti import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_VOXELS, LabelImage, load_labels
-from kypho.imaging.study import measure_study
+from kypho.imaging.study import _body_mask, _folder_voxels, measure_study
 from kypho.imaging.volume import check_shape, checked_affine, integer_labels, measure_volume
 from kypho.morphometry.cobb import Cobb, regional_kyphosis
 from kypho.morphometry.compare import LevelChange, compare_studies
+from kypho.morphometry.label_check import check_labels
+from kypho.morphometry.levels import measure_levels
 from kypho.morphometry.to_case import study_from_measurement
-from kypho.morphometry.types import SpineMeasurement
-from kypho.morphometry.voxels import VolumeGeometry
+from kypho.morphometry.types import SpineMeasurement, Stations
+from kypho.morphometry.voxels import LabelIndex, VolumeGeometry
 
 DEFAULT_MAX_SLICE_THICKNESS_MM = 3.0  # as morphometry.body.measure_vertebra
 
@@ -78,6 +93,7 @@ def measure_labels(
     max_voxels: int = DEFAULT_MAX_VOXELS,
     max_slice_thickness_mm: float = DEFAULT_MAX_SLICE_THICKNESS_MM,
     name: str = "labels",
+    stations: Stations | str = Stations.TS_15_50_85,
 ) -> SpineMeasurement:
     """Measure every vertebra of a label array in memory.
 
@@ -98,6 +114,8 @@ def measure_labels(
         Limits (``Settings.max_image_voxels``; thicker sampling makes a level POOR).
     name
         How messages name this input.
+    stations
+        Where heights are read: ``walls`` (six-point) or ``ts-15-50-85``.
     """
     data = np.asarray(labels)
     shape = check_shape(name, data.shape, max_voxels)
@@ -111,13 +129,73 @@ def measure_labels(
     chosen = _layout(layout)
     if chosen is Layout.TOTAL_FILES:
         raise InvalidInput(f"{name}: layout total-files is a folder of files, not an array")
-    return measure_volume(
-        name,
-        data,
-        geometry,
-        layout=chosen,
-        header_names=header_names,
-        body=mask,
+    return check_labels(
+        _measure_array(
+            name,
+            data,
+            geometry,
+            layout=chosen,
+            header_names=header_names,
+            body=mask,
+            max_slice_thickness_mm=max_slice_thickness_mm,
+            stations=parse_stations(stations),
+        )
+    )
+
+
+def parse_stations(value: Stations | str) -> Stations:
+    """``walls`` or ``ts-15-50-85`` (any case) as ``Stations``, else ``InvalidInput``.
+
+    >>> parse_stations("WALLS")
+    <Stations.WALLS: 'walls'>
+    """
+    if isinstance(value, Stations):
+        return value
+    try:
+        return Stations(str(value).strip().lower())
+    except ValueError:
+        known = ", ".join(s.value for s in Stations)
+        raise InvalidInput(f"--stations: expected one of {known}, found {value!r}") from None
+
+
+def _measure_array(
+    name: object,
+    data: NDArray[Any],
+    geometry: VolumeGeometry,
+    *,
+    layout: Layout | None,
+    header_names: Mapping[int, str] | None,
+    body: NDArray[np.bool_] | None,
+    max_slice_thickness_mm: float,
+    stations: Stations,
+) -> SpineMeasurement:
+    """``imaging.volume.measure_volume``, with the heights read at ``stations``."""
+    if stations is Stations.TS_15_50_85:
+        return measure_volume(
+            name,
+            data,
+            geometry,
+            layout=layout,
+            header_names=header_names,
+            body=body,
+            max_slice_thickness_mm=max_slice_thickness_mm,
+        )
+    names_in_header = dict(header_names or {})
+    if layout is None:
+        top = int(data.max())
+        layout = layout_from_labels(name, max_label=top, header_names=names_in_header)
+    names = label_names(layout, names_in_header)
+    index = LabelIndex(data, wanted=names)
+    kept = [v for k, n in sorted(names.items()) if (v := index.voxels(k, n, body=body))]
+    if not kept:
+        raise InvalidInput(
+            f"{name}: expected vertebra labels of layout {layout.value}, found labels "
+            f"{list(index.present)[:20]}; try --layout"
+        )
+    return measure_levels(
+        [(v, geometry) for v in kept],
+        layout=layout.value,
+        stations=stations,
         max_slice_thickness_mm=max_slice_thickness_mm,
     )
 
@@ -132,15 +210,19 @@ def measure_file(
     max_slice_thickness_mm: float = DEFAULT_MAX_SLICE_THICKNESS_MM,
     max_landmarks_file_bytes: int = LANDMARKS_MAX_FILE_BYTES,
     keep_image: bool = False,
+    stations: Stations | str = Stations.TS_15_50_85,
 ) -> MeasuredStudy:
     """Measure a NIfTI label file, a TotalSegmentator folder or a landmarks JSON file.
 
     ``keep_image`` keeps the loaded label volume in the result (to draw it); the file is
     read once either way. Limits: ``Settings.max_image_voxels``/``max_image_file_bytes``
-    (``max_landmarks_file_bytes`` for a landmarks file).
+    (``max_landmarks_file_bytes`` for a landmarks file). ``stations``: as for
+    ``measure_labels`` (landmarks are where the reader placed them).
     """
+    at = parse_stations(stations)
     if path.suffix.lower() == ".json":
-        return MeasuredStudy(spine=load_landmarks(path, max_file_bytes=max_landmarks_file_bytes))
+        landmarks = load_landmarks(path, max_file_bytes=max_landmarks_file_bytes)
+        return MeasuredStudy(spine=check_labels(landmarks))
     chosen = _layout(layout)
     limits: dict[str, Any] = {
         "max_voxels": max_voxels,
@@ -150,8 +232,51 @@ def measure_file(
     image = None
     if keep_image and path.is_file() and chosen is not Layout.TOTAL_FILES:
         image = load_labels(path, max_voxels=max_voxels, max_file_bytes=max_file_bytes)
-    spine = measure_study(path, layout=chosen, body_path=body_path, image=image, **limits)
-    return MeasuredStudy(spine=spine, image=image)
+    if at is Stations.TS_15_50_85:
+        spine = measure_study(path, layout=chosen, body_path=body_path, image=image, **limits)
+    else:
+        spine = _measure_file_at(path, chosen, body_path, image, stations=at, **limits)
+    return MeasuredStudy(spine=check_labels(spine), image=image)
+
+
+def _measure_file_at(
+    path: Path,
+    layout: Layout | None,
+    body_path: Path | None,
+    image: LabelImage | None,
+    *,
+    stations: Stations,
+    max_voxels: int,
+    max_file_bytes: int,
+    max_slice_thickness_mm: float,
+) -> SpineMeasurement:
+    """``imaging.study.measure_study``, with the heights read at ``stations``."""
+    sizes = {"max_voxels": max_voxels, "max_file_bytes": max_file_bytes}
+    if path.is_dir() or layout is Layout.TOTAL_FILES:
+        pairs = list(_folder_voxels(path, **sizes))
+        if not pairs:
+            raise InvalidInput(f"{path}: expected at least one vertebra, found an empty mask")
+        return measure_levels(
+            pairs,
+            layout=Layout.TOTAL_FILES.value,
+            stations=stations,
+            max_slice_thickness_mm=max_slice_thickness_mm,
+        )
+    image = image or load_labels(path, **sizes)
+    if layout is None:
+        top = int(image.labels.max())
+        layout = detect_layout(path, max_label=top, header_names=image.header_names)
+    body = None if body_path is None else _body_mask(body_path, image, **sizes)
+    return _measure_array(
+        path,
+        image.labels,
+        image.geometry,
+        layout=layout,
+        header_names=image.header_names,
+        body=body,
+        max_slice_thickness_mm=max_slice_thickness_mm,
+        stations=stations,
+    )
 
 
 def compare_files(earlier: Path, later: Path, **options: Any) -> tuple[LevelChange, ...]:

@@ -112,6 +112,14 @@ def _group(
     )
 
 
+def _stations(spine: SpineMeasurement) -> str:
+    """``walls`` or ``ts-15-50-85`` (``Stations``); ``landmarks``/``mixed`` otherwise."""
+    if spine.stations is not None:
+        return spine.stations.value
+    measured = any(lv.vertebra.stations is not None for lv in spine.levels)
+    return "mixed stations" if measured else "landmarks"
+
+
 def build_sr(
     ct: CtSeries,
     spine: SpineMeasurement,
@@ -153,5 +161,7 @@ def build_sr(
         sop_instance_uid=instance_uid or generate_uid(),
         instance_number=1,
         manufacturer=MANUFACTURER,
-        series_description="kypho vertebral morphometry (decision support)",
+        # Which stations the heights were read at (clinical reference 3.2); DICOM
+        # SeriesDescription is LO, at most 64 characters: these stay under it.
+        series_description=f"kypho morphometry, heights at {_stations(spine)} (decision support)",
     )
