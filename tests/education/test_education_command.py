@@ -83,7 +83,17 @@ def made(mask_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_folder_holds_the_page_the_gif_and_a_png_per_step(made: Path) -> None:
     names = sorted(p.name for p in made.iterdir())
-    assert names == sorted(["education.html", "education.gif", *STEP_PNGS])
+    expected = ["education.html", "education.gif", "consent-with-pictures.pdf", *STEP_PNGS]
+    assert names == sorted(expected)
+
+
+def test_the_consent_carries_each_steps_key_frame_and_caption(made: Path) -> None:
+    from pypdf import PdfReader
+
+    reader = PdfReader(made / "consent-with-pictures.pdf")
+    assert sum(len(page.images) for page in reader.pages) == len(STEP_PNGS)
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "The treatment, step by step" in text and "Consent for balloon kyphoplasty" in text
 
 
 def test_the_gif_has_a_frame_per_scene_at_its_size_and_a_few_seconds_a_step(made: Path) -> None:

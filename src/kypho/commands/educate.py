@@ -39,6 +39,7 @@ def educate_command(
     from kypho.casefile import load_case
     from kypho.commands._options import optional_date
     from kypho.config import load_settings
+    from kypho.documents.types import ClinicContact
     from kypho.documents.write import write_documents
     from kypho.imaging.nifti import load_labels
     from kypho.policyfile import load_policy
@@ -53,7 +54,9 @@ def educate_command(
         image = load_labels(
             mask, max_voxels=settings.max_image_voxels, max_file_bytes=settings.max_image_file_bytes
         )
-    made = educate_case(case, load_policy(policy), on=assessed_on, mask=image, level=level)
+    clinic = ClinicContact(name=settings.clinic_name, phone=settings.clinic_phone)
+    made = educate_case(case, load_policy(policy), on=assessed_on, mask=image, level=level,
+                        clinic=clinic)  # fmt: skip
     out.mkdir(exist_ok=True)
     files = {out / name: content for name, content in made.files().items()}
     write_documents(files, suffixes=None)

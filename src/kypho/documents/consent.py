@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from kypho.documents.consent_risks import RISK_LINES, SERIOUS_VS_ANY, SOURCES
 from kypho.documents.safety_words import found, not_known, plain_screen_name
-from kypho.documents.types import ClinicContact, PatientDocument, Section
+from kypho.documents.types import ClinicContact, Figure, PatientDocument, Section
 from kypho.documents.words import humanize
 from kypho.pathway.recovery import span_words
 from kypho.planning.risks import ALTERNATIVES, BENEFITS
@@ -169,7 +169,17 @@ def _factor_section(factors: tuple[RiskFactorStatus, ...]) -> Section:
     return Section(heading="Your own risk factors", paragraphs=tuple(paragraphs), bullets=present)
 
 
-def consent_document(plan: ProcedurePlan, *, clinic: ClinicContact) -> PatientDocument:
+def _figures_section(figures: tuple[Figure, ...]) -> Section:
+    return Section(
+        heading="The treatment, step by step",
+        paragraphs=("These pictures show the planned treatment on a model of your spine.",),
+        figures=figures,
+    )
+
+
+def consent_document(
+    plan: ProcedurePlan, *, clinic: ClinicContact, figures: tuple[Figure, ...] = ()
+) -> PatientDocument:
     """The plain-language consent form for a plan (not for a refused plan).
 
     Parameters
@@ -177,6 +187,9 @@ def consent_document(plan: ProcedurePlan, *, clinic: ClinicContact) -> PatientDo
     clinic
         The clinic's name and phone (``Settings.clinic_name``/``clinic_phone``); unset
         values are replaced by plain words, never a blank line.
+    figures
+        Pictures of the planned treatment (``kypho.workflows.educate``: one key frame per
+        step, captioned), placed after what is planned; the text does not change.
     """
     if plan.refused:
         raise RuntimeError("consent_document: the plan was refused; there is nothing to consent to")
@@ -189,6 +202,7 @@ def consent_document(plan: ProcedurePlan, *, clinic: ClinicContact) -> PatientDo
         "your spine. Please read it. Ask any questions you have before you sign.",
         sections=(
             _plan_section(plan),
+            *(() if not figures else (_figures_section(figures),)),
             *(() if override is None else (override,)),
             _safety_section(plan),
             Section(heading="How it may help", bullets=tuple(b.plain for b in BENEFITS)),

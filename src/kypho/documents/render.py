@@ -9,6 +9,8 @@ string passes through ``to_latin1`` first.
 
 from __future__ import annotations
 
+import base64
+import io
 from typing import TYPE_CHECKING
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -28,6 +30,7 @@ LINE_MM_PER_PT = 0.5  # line height 0.5 mm per pt (about 1.4 x the font size)
 BULLET_INDENT_MM = 6.0
 BLANK_LINE_GAP_MM = 8.0
 PARAGRAPH_GAP_MM = 1.0
+FIGURE_WIDTH_SHARE = 0.6  # a figure takes 60 % of the text width: large, two fit a page
 
 
 def css_string(text: str) -> Markup:
@@ -47,6 +50,7 @@ _ENV = Environment(
     lstrip_blocks=True,
 )
 _ENV.filters["css_string"] = css_string
+_ENV.filters["b64"] = lambda data: base64.b64encode(data).decode("ascii")
 
 
 def render_html(doc: PatientDocument) -> str:
@@ -108,6 +112,9 @@ def render_pdf(doc: PatientDocument) -> bytes:
             write(paragraph, size=BODY_PT)
         for bullet in section.bullets:
             write(f"- {bullet}", size=BODY_PT, indent_mm=BULLET_INDENT_MM)
+        for figure in section.figures:
+            pdf.image(io.BytesIO(figure.png), x=PAGE_MARGIN_MM, w=width_mm * FIGURE_WIDTH_SHARE)
+            write(figure.caption, size=BODY_PT, style="I")
     for blank in doc.blanks:
         pdf.ln(BLANK_LINE_GAP_MM)
         write(f"{blank}: " + "_" * 45, size=BODY_PT)

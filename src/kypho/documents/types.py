@@ -54,10 +54,19 @@ class ClinicContact:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Figure:
+    """A picture in a document: PNG bytes and the plain-language caption printed under it."""
+
+    png: bytes
+    caption: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Section:
     heading: str
     paragraphs: tuple[str, ...] = ()
     bullets: tuple[str, ...] = ()
+    figures: tuple[Figure, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,6 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from kypho.documents.consent import consent_document
+from kypho.documents.render import render_pdf
+from kypho.documents.types import ClinicContact, Figure
 from kypho.domain.case import Case
 from kypho.domain.levels import Level
 from kypho.education.anatomy import BodyFrame, body_frame, pedicles
@@ -34,6 +37,7 @@ from kypho.workflows.measure import measure_labels
 from kypho.workflows.plan import plan_case
 
 HTML_NAME, GIF_NAME = "education.html", "education.gif"
+CONSENT_NAME = "consent-with-pictures.pdf"
 GIF_TRIANGLES_PER_VERTEBRA = 1200  # the GIF is 480 x 360: finer meshes only cost time
 
 
@@ -45,12 +49,14 @@ class Education:
     html: str
     animation: Animation
     notes: tuple[str, ...]  # how the model was made (for the clinician)
+    consent_pdf: bytes  # the consent form with one key frame per step, captioned
 
     def files(self) -> dict[str, bytes]:
         """File name -> content: the page, the GIF and one PNG per step."""
         found = {HTML_NAME: self.html.encode("utf-8"), GIF_NAME: self.animation.gif}
         for n, png in enumerate(self.animation.key_frames_png, start=1):
             found[f"step-{n}-{self.procedure.steps[n - 1].key}.png"] = png
+        found[CONSENT_NAME] = self.consent_pdf
         return found
 
 
@@ -243,8 +249,10 @@ def educate_case(
     mask: LabelImage | None = None,
     level: str | None = None,
     max_triangles: int = MAX_TRIANGLES_PER_VERTEBRA,
+    clinic: ClinicContact | None = None,
 ) -> Education:
-    """The page, the GIF and the key frames for ``case``'s planned level.
+    """The page, the GIF, the key frames and the consent form with them, for ``case``'s
+    planned level.
 
     Parameters
     ----------
@@ -255,6 +263,8 @@ def educate_case(
         One of the planned levels (default: the first planned).
     max_triangles
         Per vertebra on the page; the GIF draws ``GIF_TRIANGLES_PER_VERTEBRA``.
+    clinic
+        Printed on the consent form (``Settings.clinic_name``/``clinic_phone``).
     """
     made = prepare_education(
         case, policy, on=on, mask=mask, level=level, max_triangles=max_triangles
@@ -265,11 +275,17 @@ def educate_case(
     )
     drawn = _steps(made.model, made.plan, procedure.cement_ml, gains, GIF_TRIANGLES_PER_VERTEBRA)
     found = captions(procedure)
+    animation = render_animation(replace(procedure, steps=drawn), made.frame)
+    figures = tuple(Figure(png=png, caption=c.title)
+                    for png, c in zip(animation.key_frames_png, found, strict=False))  # fmt: skip
+    plan = plan_case(case, policy, on=on).plan  # not refused: prepare_education checked
+    consent = consent_document(plan, clinic=clinic or ClinicContact(), figures=figures)
     return Education(
         procedure=procedure,
         frame=made.frame,
         captions=found,
         html=page_html(procedure, made.frame, found),
-        animation=render_animation(replace(procedure, steps=drawn), made.frame),
+        animation=animation,
         notes=made.notes,
+        consent_pdf=render_pdf(consent),
     )
