@@ -23,7 +23,8 @@ from fuzz.campaign import run_campaign  # noqa: E402
 from fuzz.harness import Tally  # noqa: E402
 from fuzz.targets import all_targets  # noqa: E402
 
-COUNTS = {"case": 100_000, "policy": 2_000, "landmarks": 20_000, "nifti": 3_000}
+COUNTS = {"case": 100_000, "policy": 2_000, "landmarks": 20_000, "nifti": 3_000,
+          "fhir": 2_000, "dicom": 300}  # fmt: skip
 DEFAULT_COUNT = 10_000
 KINDS = ("traceback", "wrong_exit", "message", "hang", "memory")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from fuzz import tomltext
-from fuzz.harness import Checker, Explain, Pool, Run, Tally, Verdict
+from fuzz.harness import Checker, Explain, Pool, Run, Tally, Verdict, remove
 from fuzz.target import FuzzTarget
 
 SHRINK_S = 20.0
@@ -152,7 +152,7 @@ def run_campaign(
     for tag, run in checker.pool.map(_inputs(checker, rng, count, deadline)):
         data, path = tag  # type: ignore[misc]
         verdict = checker.judge(data, run, path)
-        path.unlink(missing_ok=True)
+        remove(path)
         if tally.add(verdict, run):
             found.append((data, verdict))
     tally.seconds = time.monotonic() - started

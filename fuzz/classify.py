@@ -82,8 +82,8 @@ def _first_error(stderr: str) -> str:
 
 def _names_input(argv: list[str], path: Path, message: str) -> bool:
     """The message names the input file, or (when the input is options) an option or the file."""
-    if str(path) in argv:
-        return path.name in message
+    if str(path) in argv or any(a.startswith(f"{path}/") for a in argv):
+        return path.name in message  # a folder input: its files' paths contain its name
     files = [Path(t).name for t in argv[1:2]]
     return re.search(r"--[a-z]", message) is not None or any(f in message for f in files)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import sys
 import time
@@ -67,9 +68,23 @@ WARM_ARGV = (
 )
 
 
+# What the FHIR and DICOM commands import lazily (pydicom, highdicom): loaded once here.
+WARM_MODULES = (
+    "kypho.interop.fhir",
+    "kypho.interop.dicom.series",
+    "kypho.interop.dicom.seg_write",
+    "kypho.interop.dicom.sr_write",
+    "kypho.workflows.measure_dicom",
+)
+
+
 def warm() -> None:
     """Run each command once in the parent, so that what they import lazily is loaded."""
+    import importlib
     import io
+
+    for module in WARM_MODULES:
+        importlib.import_module(module)
 
     from kypho.cli import main
 
@@ -83,6 +98,14 @@ def warm() -> None:
                 main(list(argv))
     finally:
         os.chdir(here)
+
+
+def remove(path: Path) -> None:
+    """Remove an input: a file, or the folder a folder target wrote."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _vm_bytes() -> int:
@@ -221,7 +244,11 @@ class Checker:
 
     def write(self, data: bytes, name: str = "input") -> Path:
         path = self.pool.workdir / f"{name}{self.target.suffix}"
-        path.write_bytes(data)
+        remove(path)
+        if self.target.materialize is None:
+            path.write_bytes(data)
+        else:
+            self.target.materialize(data, path)
         return path
 
     def judge(self, data: bytes, run: Run, path: Path) -> Verdict:

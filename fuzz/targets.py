@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fuzz.harness import Explain
 from fuzz.target import FuzzTarget
 
-OPTIONAL_MODULES = ("fuzz.landmarks", "fuzz.nifti")
+OPTIONAL_MODULES = ("fuzz.landmarks", "fuzz.nifti", "fuzz.fhir", "fuzz.dicom")
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 
 from kypho.errors import InvalidInput
+from kypho.interop.dicom.values import number
 
 
 def _decoded(path: Path, ds: Dataset, rows: int, cols: int) -> NDArray[Any]:
@@ -67,8 +68,13 @@ def stack_hu(paths: list[Path], datasets: list[Dataset], rows: int, cols: int) -
     planes: NDArray[Any] = np.empty((len(paths), rows, cols), dtype=np.int16)
     for k, (path, ds) in enumerate(zip(paths, datasets, strict=True)):
         stored = _decoded(path, ds, rows, cols)
-        slope = float(ds.get("RescaleSlope", 1) or 1)
-        intercept = float(ds.get("RescaleIntercept", 0) or 0)
+        slope = number(ds, path, "RescaleSlope", "(0028,1053)", 1.0)
+        intercept = number(ds, path, "RescaleIntercept", "(0028,1052)", 0.0)
+        if slope == 0:
+            raise InvalidInput(
+                f"{path}: RescaleSlope (0028,1053): expected a number other than 0 "
+                "(HU = stored value x slope + intercept), found 0"
+            )
         exact = slope == 1 and intercept == int(intercept) and planes.dtype == np.int16
         if not (exact and _into_int16(stored, int(intercept), _bits(ds), planes[k])):
             if planes.dtype == np.int16:

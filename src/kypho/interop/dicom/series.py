@@ -11,6 +11,7 @@ gantry tilt. Pixels are decoded by ``hu``.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from pydicom.errors import InvalidDicomError
 
 from kypho.errors import ImageGeometryError, InvalidInput
 from kypho.interop.dicom.hu import stack_hu
+from kypho.interop.dicom.values import number, numbers, read_all, whole
 from kypho.morphometry.voxels import VolumeGeometry
 
 CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
@@ -70,29 +72,32 @@ class CtSeries:
 
 def _read_header(path: Path, *, pixels: bool = False) -> Dataset:
     try:
-        return pydicom.dcmread(path, stop_before_pixels=not pixels)
-    except (InvalidDicomError, EOFError, OSError, ValueError, TypeError) as err:
+        with warnings.catch_warnings():  # pydicom's on damaged files: refused below
+            warnings.simplefilter("ignore")
+            ds = pydicom.dcmread(path, stop_before_pixels=not pixels)
+    except (InvalidDicomError, EOFError, OSError) as err:
         raise InvalidInput(f"{path}: expected a DICOM file (Part 10), found: {err}") from None
-
-
-def _tag(ds: Dataset, path: Path, keyword: str, tag: str) -> Any:
-    value = ds.get(keyword)
-    if value is None or value == "":
-        raise InvalidInput(f"{path}: {keyword} {tag}: expected a value, found none")
-    return value
+    except MemoryError:
+        raise
+    except Exception as err:  # noqa: BLE001 - pydicom's parser fails in many ways on damage
+        raise InvalidInput(
+            f"{path}: expected a DICOM file (Part 10), found damaged data ({type(err).__name__})"
+        ) from None
+    return read_all(ds, path)
 
 
 def _check_ct(ds: Dataset, path: Path) -> None:
     modality = str(ds.get("Modality", ""))
     if modality != "CT":
         raise InvalidInput(f"{path}: Modality (0008,0060): expected CT, found {modality!r}")
-    sop_class = str(ds.get("SOPClassUID", "") or ds.file_meta.get("MediaStorageSOPClassUID", ""))
+    meta = getattr(ds, "file_meta", None) or Dataset()
+    sop_class = str(ds.get("SOPClassUID", "") or meta.get("MediaStorageSOPClassUID", ""))
     if sop_class != CT_IMAGE_STORAGE:
         raise InvalidInput(
             f"{path}: SOP Class UID (0008,0016): expected CT Image Storage "
             f"{CT_IMAGE_STORAGE} (one slice per file), found {sop_class!r}"
         )
-    tilt = float(ds.get("GantryDetectorTilt", 0) or 0)
+    tilt = number(ds, path, "GantryDetectorTilt", "(0018,1120)", 0.0)
     if abs(tilt) > 1e-3:
         raise ImageGeometryError(
             f"{path}: Gantry/Detector Tilt (0018,1120): expected 0 deg, found {tilt} deg "
@@ -112,29 +117,24 @@ def _same(paths: list[Path], headers: list[Dataset], keyword: str, tag: str) -> 
 
 
 def _orientation(paths: list[Path], headers: list[Dataset]) -> NDArray[np.float64]:
-    first = np.array(_tag(headers[0], paths[0], "ImageOrientationPatient", "(0020,0037)"), float)
-    if first.shape != (6,) or not np.isfinite(first).all():
-        raise ImageGeometryError(
-            f"{paths[0]}: ImageOrientationPatient (0020,0037): expected 6 numbers, "
-            f"found {list(first)}"
-        )
+    first = np.array(numbers(headers[0], paths[0], "ImageOrientationPatient", "(0020,0037)", 6))
     for path, ds in zip(paths, headers, strict=True):
-        found = np.array(_tag(ds, path, "ImageOrientationPatient", "(0020,0037)"), float)
-        if found.shape != (6,) or np.abs(found - first).max() > ORIENTATION_TOLERANCE:
+        found = np.array(numbers(ds, path, "ImageOrientationPatient", "(0020,0037)", 6))
+        if np.abs(found - first).max() > ORIENTATION_TOLERANCE:
             raise ImageGeometryError(
-                f"{path}: ImageOrientationPatient (0020,0037): expected {list(first)} as in "
-                f"{paths[0]}, found {list(found)} (several orientations in one folder)"
+                f"{path}: ImageOrientationPatient (0020,0037): expected {first.tolist()} as in "
+                f"{paths[0]}, found {found.tolist()} (several orientations in one folder)"
             )
     row, col = first[:3], first[3:]
     if abs(np.linalg.norm(row) - 1) > 1e-3 or abs(np.linalg.norm(col) - 1) > 1e-3:
         raise ImageGeometryError(
             f"{paths[0]}: ImageOrientationPatient (0020,0037): expected unit direction "
-            f"cosines, found {list(first)}"
+            f"cosines, found {first.tolist()}"
         )
     if abs(float(row @ col)) > 1e-3:
         raise ImageGeometryError(
             f"{paths[0]}: ImageOrientationPatient (0020,0037): expected perpendicular rows "
-            f"and columns, found {list(first)}"
+            f"and columns, found {first.tolist()}"
         )
     return first
 
@@ -142,12 +142,7 @@ def _orientation(paths: list[Path], headers: list[Dataset]) -> NDArray[np.float6
 def _positions(paths: list[Path], headers: list[Dataset]) -> NDArray[np.float64]:
     found = []
     for path, ds in zip(paths, headers, strict=True):
-        ipp = np.array(_tag(ds, path, "ImagePositionPatient", "(0020,0032)"), float)
-        if ipp.shape != (3,) or not np.isfinite(ipp).all():
-            raise ImageGeometryError(
-                f"{path}: ImagePositionPatient (0020,0032): expected 3 numbers, found {list(ipp)}"
-            )
-        found.append(ipp)
+        found.append(np.array(numbers(ds, path, "ImagePositionPatient", "(0020,0032)", 3)))
     return np.array(found)
 
 
@@ -189,8 +184,8 @@ def _check_shear(
 def _affine(
     ds: Dataset, path: Path, iop: NDArray[np.float64], first: NDArray[np.float64], step: Any
 ) -> NDArray[np.float64]:
-    spacing = [float(x) for x in _tag(ds, path, "PixelSpacing", "(0028,0030)")]
-    if len(spacing) != 2 or min(spacing) <= 0:
+    spacing = numbers(ds, path, "PixelSpacing", "(0028,0030)", 2)
+    if min(spacing) <= 0:
         raise ImageGeometryError(
             f"{path}: PixelSpacing (0028,0030): expected 2 values > 0 mm, found {spacing}"
         )
@@ -242,7 +237,8 @@ def read_series(folder: Path, *, pixels: bool = True) -> CtSeries:
     vector = (positions[-1] - positions[0]) / (len(paths) - 1)
     assert abs(float(np.linalg.norm(vector)) - step) < 0.05 * step  # checked just above
     affine = _affine(headers[0], paths[0], iop, positions[0], vector)
-    rows, cols = int(headers[0].Rows), int(headers[0].Columns)
+    rows = whole(headers[0], paths[0], "Rows", "(0028,0010)", low=1, high=65535)
+    cols = whole(headers[0], paths[0], "Columns", "(0028,0011)", low=1, high=65535)
     geometry = VolumeGeometry(affine=affine, shape=(cols, rows, len(paths)))
     hu = stack_hu(paths, headers, rows, cols) if pixels else None
     return CtSeries(
@@ -254,6 +250,6 @@ def read_hu(ct: CtSeries) -> CtSeries:
     """``ct`` with its HU volume, decoded from its files (read again, in slice order)."""
     if ct.hu is not None:
         return ct
-    rows, cols = int(ct.headers[0].Rows), int(ct.headers[0].Columns)
+    cols, rows = ct.geometry.shape[:2]
     full = [_read_header(path, pixels=True) for path in ct.files]
     return dataclasses.replace(ct, hu=stack_hu(list(ct.files), full, rows, cols))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from kypho.casefile.decode import MAX_NUMBER_DIGITS, plain_json_error
 from kypho.domain._checks import shown
 from kypho.errors import InvalidInput
 
@@ -45,8 +46,40 @@ class Entry:
         return f"{self.type}/{rid}" if isinstance(rid, str) else None
 
 
+def json_kind(value: object) -> str:
+    """What a JSON value is, in JSON's words (not Python's type names).
+
+    >>> json_kind(None), json_kind([]), json_kind("x"), json_kind(True), json_kind(1.5)
+    ('null', 'a list', 'text', 'true or false', 'a number')
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "a list" if isinstance(value, list) else "an object"
+
+
 def _fail(path: str, expected: str, found: object) -> InvalidInput:
     return InvalidInput(f"{path}: expected {expected}, got {found}")
+
+
+class _NotJson(ValueError):
+    """Text Python's parser takes but RFC 8259 does not (NaN), or a number too long."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotJson(f"expected a finite number, got {name}")
+
+
+def _bounded_int(digits: str) -> int:
+    count = len(digits.lstrip("-"))
+    if count > MAX_NUMBER_DIGITS:
+        raise _NotJson(f"expected a number of at most {MAX_NUMBER_DIGITS} digits, got {count}")
+    return int(digits)
 
 
 def parse_bundle_text(text: str, *, source: str = "bundle") -> dict[str, Any]:
@@ -54,35 +87,37 @@ def parse_bundle_text(text: str, *, source: str = "bundle") -> dict[str, Any]:
     if len(text) > MAX_BUNDLE_BYTES:
         raise InvalidInput(f"{source}: expected at most {MAX_BUNDLE_BYTES} characters, got more")
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant, parse_int=_bounded_int)
     except json.JSONDecodeError as err:
-        raise InvalidInput(
-            f"{source}: not valid JSON at line {err.lineno}, column {err.colno}: {err.msg}"
-        ) from None
+        raise InvalidInput(f"{source}: {plain_json_error(err)}") from None
+    except RecursionError:
+        raise InvalidInput(f"{source}: not valid JSON: nested too deeply") from None
+    except _NotJson as err:
+        raise InvalidInput(f"{source}: not valid JSON: {err}") from None
     if not isinstance(data, dict):
-        raise _fail(source, "a JSON object (a FHIR Bundle)", type(data).__name__)
+        raise _fail(source, "a JSON object (a FHIR Bundle)", json_kind(data))
     return data
 
 
 def bundle_entries(bundle: object) -> tuple[Entry, ...]:
     """The entries of a Bundle that carry a resource, each checked for its shape."""
     if not isinstance(bundle, dict):
-        raise _fail("Bundle", "a JSON object", type(bundle).__name__)
+        raise _fail("Bundle", "a JSON object", json_kind(bundle))
     if bundle.get("resourceType") != "Bundle":
         raise _fail("resourceType", '"Bundle"', shown(bundle.get("resourceType")))
     raw = bundle.get("entry", [])
     if not isinstance(raw, list):
-        raise _fail("entry", "a list of entries", type(raw).__name__)
+        raise _fail("entry", "a list of entries", json_kind(raw))
     out: list[Entry] = []
     for i, item in enumerate(raw):
         where = f"entry[{i}]"
         if not isinstance(item, dict):
-            raise _fail(where, "an object", type(item).__name__)
+            raise _fail(where, "an object", json_kind(item))
         resource = item.get("resource")
         if resource is None:
             continue  # a response or deletion entry: nothing to read
         if not isinstance(resource, dict):
-            raise _fail(f"{where}.resource", "an object", type(resource).__name__)
+            raise _fail(f"{where}.resource", "an object", json_kind(resource))
         kind = resource.get("resourceType")
         if not isinstance(kind, str) or not kind:
             raise _fail(f"{where}.resource.resourceType", "a resource type", shown(kind))
@@ -107,7 +142,7 @@ def get_obj(obj: dict[str, Any], key: str, path: str) -> dict[str, Any] | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise _fail(f"{path}.{key}", "an object", type(value).__name__)
+        raise _fail(f"{path}.{key}", "an object", json_kind(value))
     return value
 
 
@@ -124,9 +159,16 @@ def get_number(obj: dict[str, Any], key: str, path: str) -> float | None:
     value = obj.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise _fail(f"{path}.{key}", "a number", shown(value))
+    if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
+        raise _fail(f"{path}.{key}", "a finite number", shown(value))
     return value  # as written (an int stays an int, so messages show it as given)
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond float (parse_bundle_text bounds its digits)
+        return False
 
 
 def get_bool(obj: dict[str, Any], key: str, path: str) -> bool | None:

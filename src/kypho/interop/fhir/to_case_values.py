@@ -17,6 +17,7 @@ from kypho.interop.fhir.read_bundle import (
     get_number,
     get_obj,
     get_str,
+    json_kind,
 )
 from kypho.interop.fhir.report import ImportReport
 
@@ -44,7 +45,7 @@ def levels_of(entry: Entry) -> list[Level]:
     for i, concept in enumerate(sites):
         path = f"{entry.path}.bodySite" + (f"[{i}]" if isinstance(site, list) else "")
         if not isinstance(concept, dict):
-            raise InvalidInput(f"{path}: expected a CodeableConcept, got {type(concept).__name__}")
+            raise InvalidInput(f"{path}: expected a CodeableConcept, got {json_kind(concept)}")
         for system, code in codings(concept, path):
             if system == c.SNOMED and code in table and table[code] not in out:
                 out.append(table[code])
