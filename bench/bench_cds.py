@@ -19,12 +19,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import sys
 import tempfile
 import time
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,22 +34,7 @@ REQUEST_TIMEOUT_S = 60.0
 PID = "bench-1"
 
 
-@dataclass
-class Cell:
-    name: str
-    clients: int
-    latencies_s: list[float] = field(default_factory=list)
-    statuses: Counter[str] = field(default_factory=Counter)
-    elapsed_s: float = 0.0
-
-    def p(self, q: int) -> float:
-        if len(self.latencies_s) < 2:
-            return self.latencies_s[0] * 1000 if self.latencies_s else float("nan")
-        return statistics.quantiles(self.latencies_s, n=100, method="inclusive")[q - 1] * 1000
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies_s) / self.elapsed_s if self.elapsed_s else 0.0
+from bench_web import Cell  # noqa: E402 (one cell type for both web benches)
 
 
 def order_sign_body(example: str) -> dict[str, Any]:
