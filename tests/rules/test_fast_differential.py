@@ -1,9 +1,10 @@
-"""The decision-only path (``kypho.rules.fast``) equals the explained path, for every policy.
+"""The decision-only paths (``kypho.rules.fast``) equal the explained path, for every policy.
 
 The expected values come from ``assess``, the engine that builds the whole explanation
 (and that the clinical tests pin): for each case and bundled policy, the fast path must
 give the same decision, the same decision per level, and the same number of missing
-facts. Three sources of cases: the bundled examples, seeded clinically shaped cases
+facts, by both of its forms: the generated code (``kypho.rules.codegen``) and the
+closures. Three sources of cases: the bundled examples, seeded clinically shaped cases
 (``kypho_fast_support``) and Hypothesis' arbitrary valid cases.
 """
 
@@ -39,10 +40,15 @@ def _expected(case: Case, name: str, on: date) -> tuple[object, ...]:
 
 
 def _fast(case: Case, name: str, on: date) -> tuple[object, ...]:
+    """The generated code's answer, after checking that the closures give the same."""
     quick = decide_case(case, POLICIES[name], on=on)
     counted = decide_case(case, POLICIES[name], on=on, count_missing=True)
     assert (quick.decision, quick.levels) == (counted.decision, counted.levels)
     assert quick.missing_count is None
+    closures = POLICIES[name].decisions()
+    assert closures.generated is not None
+    assert closures.decide_closures(case, on=on) == quick
+    assert closures.decide_closures(case, on=on, count_missing=True) == counted
     return counted.decision, counted.levels, counted.missing_count
 
 
@@ -84,9 +90,10 @@ def test_arbitrary_cases_decide_alike_or_are_refused_alike(
     try:
         expected = _expected(case, name, on)
     except InvalidInput as err:  # an event after ``on``: both paths refuse, same message
-        with pytest.raises(InvalidInput) as fast_err:
-            decide_case(case, POLICIES[name], on=on)
-        assert str(fast_err.value) == str(err)
+        for count_missing in (False, True):
+            with pytest.raises(InvalidInput) as fast_err:
+                decide_case(case, POLICIES[name], on=on, count_missing=count_missing)
+            assert str(fast_err.value) == str(err)
         return
     assert _fast(case, name, on) == expected
 

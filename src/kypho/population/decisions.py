@@ -2,8 +2,10 @@
 
 Each case is read with the case-file reader (the same checks and messages as
 ``kypho assess CASE.json``) and decided by the decision-only path
-(``kypho.rules.fast``), missing facts counted. A line that cannot be read or decided
-becomes one row naming its line and the reason; the others go on.
+(``kypho.rules.fast``: each policy compiled once per task into generated code,
+``kypho.rules.codegen``), missing facts counted, no explanation built. A line that
+cannot be read or decided becomes one row naming its line and the reason; the others
+go on.
 """
 
 from __future__ import annotations

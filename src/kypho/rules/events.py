@@ -27,17 +27,31 @@ def event_dates(case: Case) -> list[date | None]:
 
 
 def has_event_after(case: Case, on: date) -> bool:
-    """True when some dated event (or the birth date) lies after ``on``."""
+    """True when some dated event (or the birth date) lies after ``on``.
+
+    Plain loops, each stopping at the first late date: this runs for every case of a batch.
+    """
     born = case.patient.birth_date
     if born is not None and born > on:
         return True
-    groups = (
-        [f.symptom_onset_date for f in case.fractures or ()],
-        [s.study_date for s in case.imaging or ()],
-        [p.assessed_on for p in case.pain or ()],
-        [s.assessed_on for s in case.function or ()],
-        [t.start_date for t in case.conservative_care or ()],
-    )
-    if any(day is not None and day > on for days in groups for day in days):
-        return True
+    for f in case.fractures or ():
+        if f.symptom_onset_date is not None and f.symptom_onset_date > on:
+            return True
+    for s in case.imaging or ():
+        if s.study_date is not None and s.study_date > on:
+            return True
+    return _care_after(case, on)
+
+
+def _care_after(case: Case, on: date) -> bool:
+    """``has_event_after`` for pain, function, conservative care and follow-up."""
+    for p in case.pain or ():
+        if p.assessed_on is not None and p.assessed_on > on:
+            return True
+    for score in case.function or ():
+        if score.assessed_on is not None and score.assessed_on > on:
+            return True
+    for t in case.conservative_care or ():
+        if t.start_date is not None and t.start_date > on:
+            return True
     return bool(case.follow_up) and any(day is not None and day > on for day in event_dates(case))

@@ -1,20 +1,26 @@
-"""Decisions without explanations: a policy compiled into closures, once.
+"""Decisions without explanations: a policy compiled once into generated code (or closures).
 
 ``FastPolicy.decide`` gives what ``assess`` gives as ``decision`` and per-level
 decisions (and, when asked, ``len(missing)``), building no text at all: facts are read
 as bare values (``kypho.rules.values``), only the criteria that can change a decision
 (require, exclude, review) are evaluated, and evaluation stops as soon as the decision
 is settled (a requirement not met or an exclusion met). Kleene's logic is the same as
-``evaluate.kleene``; the differential tests (``tests/rules/test_fast_differential.py``)
-hold this path to ``assess`` for every bundled policy.
+``evaluate.kleene``; the differential tests (``tests/rules/test_fast_differential.py``,
+``test_fast_codegen.py``) hold both forms to ``assess`` for every bundled policy.
+
+Two forms are built once per policy: the policy written as one flat generated
+function (``kypho.rules.codegen``: inlined Kleene logic, facts read into locals), which
+``decide`` uses, and closures (one per criterion, ``kypho.rules.closures``), kept as
+``decide_closures`` for a policy Python cannot compile as one function and as a second
+implementation the differential tests compare.
 
 For a population: compile once (``compile_policy``), then call ``decide`` per case.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from kypho.domain.case import Case
 from kypho.domain.levels import Level
@@ -29,6 +35,7 @@ from kypho.rules.closures import (
     MissingKey,
     cost,
 )
+from kypho.rules.codegen import Generated, generate
 from kypho.rules.decide import best
 from kypho.rules.evaluate import CompiledPolicy, compile_policy
 from kypho.rules.events import has_event_after
@@ -40,12 +47,11 @@ _DECISIVE = (Role.REQUIRE, Role.EXCLUDE, Role.REVIEW)
 _NO_LEVELS: MissingKey = ("levels (no fracture recorded)", None)
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     """A decision and the decision per level reviewed, in the order ``assess`` gives them.
 
     ``missing_count`` is ``len(Assessment.missing)`` when asked for (``count_missing``),
-    else None.
+    else None. A named tuple: immutable, and cheap to build for every case of a batch.
     """
 
     decision: Decision
@@ -61,7 +67,8 @@ Pass = tuple[tuple[bool, bool, Eval], ...]
 
 
 class FastPolicy:
-    """One policy's decision as closures, built once (``compile_policy`` builds it).
+    """One policy's decision as generated code and as closures, built once
+    (``CompiledPolicy.decisions`` builds it and keeps it with its policy).
 
     Order does not change a decision, so the criteria are tested cheapest first, and in
     two passes: requirements and exclusions (any one can refuse), then, only while no
@@ -69,7 +76,7 @@ class FastPolicy:
     tested once per case, whichever level needs it first.
     """
 
-    __slots__ = ("needs_levels", "patient", "level", "gates", "reviews")
+    __slots__ = ("needs_levels", "patient", "level", "gates", "reviews", "generated")
 
     def __init__(self, policy: Policy) -> None:
         c = Compiler(policy)
@@ -90,6 +97,7 @@ class FastPolicy:
         self.reviews: Pass = tuple(
             (at_patient[cid], False, e) for cid, (role, e, _) in top if role is Role.REVIEW
         )
+        self.generated: Generated | None = generate(policy)
 
     def decide(self, case: Case, *, on: date, count_missing: bool = False) -> Verdict:
         """The decision ``assess(case, policy, on=on)`` would give, without explaining it.
@@ -98,8 +106,18 @@ class FastPolicy:
         """
         if has_event_after(case, on):
             case.check_not_after(on)
-        if count_missing:
-            return self._counting(case, on)
+        generated = self.generated
+        if generated is None:
+            return self._counting(case, on) if count_missing else self._closures(case, on)
+        return generated.counting(case, on) if count_missing else generated.decide(case, on)
+
+    def decide_closures(self, case: Case, *, on: date, count_missing: bool = False) -> Verdict:
+        """``decide`` by the closures alone (the form before generated code)."""
+        if has_event_after(case, on):
+            case.check_not_after(on)
+        return self._counting(case, on) if count_missing else self._closures(case, on)
+
+    def _closures(self, case: Case, on: date) -> Verdict:
         ctx = FactContext(case, on, None, {})
         pm: Memo = {}
         seen: dict[Eval, Outcome] = {}  # patient criteria, once per case

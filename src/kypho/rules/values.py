@@ -5,13 +5,21 @@
 without building its text. Facts without a text-free version here fall back to the
 full extractor, so every fact in ``FACTS`` has one; the differential tests
 (``tests/rules/test_fast_differential.py``) hold every reader to its extractor.
+
+The ``*_of`` and ``*_in`` forms take plain arguments (the case, the date, a pain
+series) instead of a context, for the generated code of ``kypho.rules.codegen``; the
+context readers here call them, so each fact is written once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date
 
-from kypho.domain.symptoms import FunctionInstrument
+from kypho.domain.case import Case
+from kypho.domain.levels import Level
+from kypho.domain.patient import Patient
+from kypho.domain.symptoms import FunctionInstrument, PainAssessment
 from kypho.rules import facts_patient as pt
 from kypho.rules import values_level as lv
 from kypho.rules.facts import FACTS
@@ -20,6 +28,23 @@ from kypho.rules.observation import FactContext, FactValue
 Bounds = tuple[float, float] | None
 Reader = Callable[[FactContext], tuple[FactValue, Bounds]]
 ValueOnly = Callable[[FactContext], FactValue]
+
+
+def levels_under_review(case: Case) -> tuple[Level, ...]:
+    """``case.levels_under_review``, without the generator the property builds."""
+    return case.procedure.levels or tuple([f.level for f in case.fractures or ()])
+
+
+def pain_series_of(case: Case, on: date) -> tuple[PainAssessment, ...]:
+    """``facts_patient._pain_series`` without a context: undated first, then by date."""
+    dated = [p for p in case.pain or () if p.assessed_on is None or p.assessed_on <= on]
+    if len(dated) > 1:
+        dated.sort(key=_pain_day)
+    return tuple(dated)
+
+
+def _pain_day(p: PainAssessment) -> tuple[bool, date | None]:
+    return p.assessed_on is not None, p.assessed_on
 
 
 def _latest_pain_field(name: str) -> ValueOnly:
@@ -31,7 +56,10 @@ def _latest_pain_field(name: str) -> ValueOnly:
 
 
 def pain_trajectory(ctx: FactContext) -> FactValue:
-    series = pt._pain_series(ctx)
+    return trajectory_in(pt._pain_series(ctx))
+
+
+def trajectory_in(series: Sequence[PainAssessment]) -> FactValue:
     if len(series) < 2:
         return None
     before, latest = series[-2].score, series[-1].score
@@ -39,10 +67,13 @@ def pain_trajectory(ctx: FactContext) -> FactValue:
 
 
 def rdq_score(ctx: FactContext) -> FactValue:
-    on = ctx.on
+    return rdq_of(ctx.case, ctx.on)
+
+
+def rdq_of(case: Case, on: date) -> FactValue:
     scores = [
         s
-        for s in ctx.case.function or ()
+        for s in case.function or ()
         if s.instrument is FunctionInstrument.RDQ and (s.assessed_on is None or s.assessed_on <= on)
     ]
     if not scores:
@@ -57,15 +88,40 @@ def nsm_documented(ctx: FactContext) -> FactValue:
     return bool(care)
 
 
+def nsm_documented_of(case: Case, on: date) -> FactValue:
+    """``nsm_documented`` without a context: a course started by ``on`` that did not end
+    before the earliest symptom onset of the levels under review."""
+    care = case.conservative_care
+    if care is None:
+        return None
+    onset: date | None = None
+    if case.fractures:
+        under_review = levels_under_review(case)
+        for f in case.fractures:
+            day = f.symptom_onset_date
+            if day is not None and f.level in under_review and (onset is None or day < onset):
+                onset = day
+    for t in care:
+        if t.start_date is not None and t.start_date > on:
+            continue
+        if onset is None or t.end_date is None or t.end_date >= onset:
+            return True
+    return False
+
+
+def kleene_any(values: Sequence[bool | None]) -> FactValue:
+    """Kleene OR: yes if one is yes, unknown if one is unknown, else no."""
+    if True in values:
+        return True
+    return None if None in values else False
+
+
 def _any_flag(names: tuple[str, ...]) -> ValueOnly:
     """Kleene OR of contraindication flags: yes if one is yes, unknown if one is unknown."""
 
     def read(ctx: FactContext) -> FactValue:
         flags = ctx.case.contraindications
-        values = [getattr(flags, n) for n in names]
-        if True in values:
-            return True
-        return None if None in values else False
+        return kleene_any([getattr(flags, n) for n in names])
 
     return read
 
@@ -79,7 +135,10 @@ def _attribute(holder: str, name: str) -> ValueOnly:
 
 
 def pregnant(ctx: FactContext) -> FactValue:
-    patient = ctx.case.patient
+    return pregnant_of(ctx.case.patient)
+
+
+def pregnant_of(patient: Patient) -> FactValue:
     if patient.pregnant is not None:
         return patient.pregnant
     if patient.sex is not None and patient.sex.value == "male":
@@ -92,8 +151,8 @@ def levels_in_procedure(ctx: FactContext) -> FactValue:
     return len(levels) if levels else None
 
 
-_INFECTION = ("osteomyelitis", "discitis", "systemic_infection", "surgical_site_infection")
-_CONTRA = (
+INFECTION = ("osteomyelitis", "discitis", "systemic_infection", "surgical_site_infection")
+CONTRA = (
     "uncorrected_coagulopathy",
     "spinal_instability",
     "myelopathy",
@@ -118,7 +177,7 @@ VALUE_ONLY: dict[str, ValueOnly] = {
     "pain_trajectory": pain_trajectory,
     "rdq_score": rdq_score,
     "nsm_documented": nsm_documented,
-    "infection": _any_flag(_INFECTION),
+    "infection": _any_flag(INFECTION),
     "cement_or_contrast_allergy": _any_flag(("cement_allergy", "contrast_allergy")),
     "pregnant": pregnant,
     "bmd_referral_with_education": _attribute("continuum_of_care", "bmd_referral_with_education"),
@@ -126,7 +185,7 @@ VALUE_ONLY: dict[str, ValueOnly] = {
         "continuum_of_care", "osteoporosis_program_instruction"
     ),
     "levels_in_procedure": levels_in_procedure,
-    **{name: _attribute("contraindications", name) for name in _CONTRA},
+    **{name: _attribute("contraindications", name) for name in CONTRA},
     **{
         name: _attribute("suspicion_signs", name.removeprefix("sign_"))
         for name in FACTS
