@@ -119,23 +119,27 @@ class CompareTest(_Table):
         return self
 
 
+# Each criterion listed once (checks._list_fault refuses a repeat); said in the schema.
+_UNIQUE: dict[str, Any] = {"uniqueItems": True}
+
+
 class AllOfTest(_Table):
     """Met when every listed criterion is met."""
 
-    all_of: list[Id] = Field(min_length=1)
+    all_of: list[Id] = Field(min_length=1, json_schema_extra=_UNIQUE)
 
 
 class AnyOfTest(_Table):
     """Met when at least one listed criterion is met."""
 
-    any_of: list[Id] = Field(min_length=1)
+    any_of: list[Id] = Field(min_length=1, json_schema_extra=_UNIQUE)
 
 
 class AtLeastTest(_Table):
     """Met when at least ``at_least`` of the listed criteria are met."""
 
     at_least: int = Field(ge=1)
-    of: list[Id] = Field(min_length=1)
+    of: list[Id] = Field(min_length=1, json_schema_extra=_UNIQUE)
 
     @model_validator(mode="after")
     def _reachable(self) -> Self:
@@ -210,7 +214,7 @@ class BandTable(_Table):
 class ScoreTable(_Table):
     """A triage score: the count of ``of`` criteria met, read through ``band``."""
 
-    of: list[Id] = Field(min_length=1)
+    of: list[Id] = Field(min_length=1, json_schema_extra=_UNIQUE)
     band: list[BandTable] = Field(min_length=1)
 
 
