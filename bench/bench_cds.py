@@ -9,9 +9,16 @@ the same run. For ``--seconds`` per cell, ``--clients`` concurrent clients post
 ``order-sign`` for a CPT 22514 draft order with every prefetch key filled from an example
 case's FHIR export (the card and the CRD system action are built on each call), or GET
 ``/bare``. Prints p50, p99 (ms) and calls/s per cell, the ratio of each to the bare
-endpoint, and every answer that was not 200. Client and server share the machine's cores
+endpoint, and every answer that was not 200. Each cell starts with one untimed round (a
+call per client: first-call imports, compiled policies, open connections); without it a
+5 s cell measured mostly that round. Client and server share the machine's cores
 (one asyncio client process), so the bare endpoint's rate is this harness's ceiling.
 Issue 11 aims at p99 under 100 ms at 20 concurrent calls.
+
+``--in-process N``: no server; N order-sign calls (and N bare ones) through the ASGI app
+itself (``httpx.ASGITransport``, one call at a time), printing the CPU time per call of
+this process (app and client together; the bare line is the harness's own share) and,
+with ``--profile``, the top of a cProfile of the order-sign calls.
 """
 
 from __future__ import annotations
@@ -46,10 +53,13 @@ def order_sign_body(example: str) -> dict[str, Any]:
     return hook_body("order-sign", PID, prefetch, [draft_order("22514", PID)])
 
 
-async def _client(http: Any, cell: Cell, body: dict[str, Any] | None, until: float) -> None:
+async def _client(
+    http: Any, cell: Cell, body: dict[str, Any] | None, until: float, *, once: bool = False
+) -> None:
     import httpx2 as httpx
 
-    while time.perf_counter() < until:
+    while once or time.perf_counter() < until:
+        once = False
         t0 = time.perf_counter()
         try:
             if body is None:
@@ -71,6 +81,8 @@ async def measure(url: str, name: str, body: dict[str, Any] | None, clients: int
 
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=REQUEST_TIMEOUT_S) as http:
+        warm = Cell(name, clients)  # one untimed round: imports, compiled policies, connections
+        await asyncio.gather(*(_client(http, warm, body, 0.0, once=True) for _ in range(clients)))
         cell = Cell(name, clients)
         t0 = time.perf_counter()
         await asyncio.gather(*(_client(http, cell, body, t0 + seconds) for _ in range(clients)))
@@ -91,12 +103,70 @@ def print_table(cells: list[Cell]) -> None:
               f"{times}  {others}")  # fmt: skip
 
 
+def _in_process_app(folder: Path) -> Any:
+    from kypho_cds_support import CdsSettings
+
+    from kypho.store.engine import make_engine
+    from kypho.store.schema import upgrade
+    from kypho.web.app import create_app
+
+    engine = make_engine(f"sqlite:///{folder / 'kypho.sqlite3'}")
+    upgrade(engine)
+    settings = CdsSettings(data_dir=folder / "data", secret_key="bench-" + "x" * 40,
+                           cds_require_jwt=False)  # fmt: skip
+    return create_app(settings, engine=engine)
+
+
+async def _cpu_per_call_ms(app: Any, body: dict[str, Any] | None, calls: int) -> float:
+    import httpx2 as httpx
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+
+        async def one() -> None:
+            if body is None:
+                answer = await http.get("/bare")
+            else:
+                answer = await http.post("/cds-services/kypho-order-sign", json=body)
+            assert answer.status_code == 200, answer.text
+
+        for _ in range(5):  # warm: policies compiled, caches filled
+            await one()
+        t0 = time.process_time()
+        for _ in range(calls):
+            await one()
+        return 1000 * (time.process_time() - t0) / calls
+
+
+def in_process(body: dict[str, Any], calls: int, profile: bool) -> int:
+    from bench_web import bare_app
+
+    app = _in_process_app(Path(tempfile.mkdtemp(prefix="kypho-bench-cds-")))
+    bare_ms = asyncio.run(_cpu_per_call_ms(bare_app(), None, calls))
+    sign_ms = asyncio.run(_cpu_per_call_ms(app, body, calls))
+    print(f"CPU per call, in process: order-sign {sign_ms:.2f} ms, bare {bare_ms:.2f} ms")
+    if profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        asyncio.run(_cpu_per_call_ms(app, body, calls))
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="per cell")
     parser.add_argument("--clients", default="20", help="comma-separated counts")
     parser.add_argument("--example", default="09-discitis", help="examples/cases/NAME.json")
+    parser.add_argument("--in-process", type=int, default=0, metavar="N", help="calls")
+    parser.add_argument("--profile", action="store_true", help="with --in-process")
     args = parser.parse_args(argv)
+    if args.in_process:
+        return in_process(order_sign_body(args.example), args.in_process, args.profile)
     from web.browser.kypho_live_server import LiveServer
 
     folder = Path(tempfile.mkdtemp(prefix="kypho-bench-cds-"))

@@ -107,12 +107,20 @@ def server_form(bundle: dict[str, Any], patient_id: str) -> list[dict[str, Any]]
     return resources
 
 
+def medicare_coverage(patient_id: str) -> dict[str, Any]:
+    """The patient's active Coverage, as a CRD client holds it (CRD needs one to answer)."""
+    return {"resourceType": "Coverage", "id": "cov-medicare", "status": "active",
+            "beneficiary": {"reference": f"Patient/{patient_id}"},
+            "payor": [{"display": "Medicare"}]}  # fmt: skip
+
+
 def prefetch_of(case: Case, patient_id: str) -> dict[str, Any]:
     """Every prefetch key the service asks for, filled from the case's FHIR export."""
     resources = server_form(export_bundle(case), patient_id)
     prefetch: dict[str, Any] = {key: {"resourceType": "Bundle", "type": "searchset", "entry": []}
                                 for key in PREFETCH_KEYS.values() if key != "patient"}  # fmt: skip
-    prefetch["coverage"] = {"resourceType": "Bundle", "type": "searchset", "entry": []}
+    prefetch["coverage"] = {"resourceType": "Bundle", "type": "searchset",
+                            "entry": [{"resource": medicare_coverage(patient_id)}]}  # fmt: skip
     for resource in resources:
         key = PREFETCH_KEYS.get(resource["resourceType"])
         if key == "patient":

@@ -16,7 +16,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from kypho_cds_support import EXAMPLES, cds_client, draft_order, hook_body, prefetch_of
+from kypho_cds_support import (
+    EXAMPLES,
+    cds_client,
+    draft_order,
+    hook_body,
+    medicare_coverage,
+    prefetch_of,
+)
 from kypho_crd_check import problems
 
 from kypho.casefile import load_case
@@ -28,6 +35,7 @@ from kypho.workflows.assess import assess_case
 
 ON = date(2026, 11, 21)  # the known-answer table's date
 PID = "p-1"
+COVERAGE = medicare_coverage(PID)
 
 
 def _case(name: str):  # noqa: ANN202
@@ -56,7 +64,7 @@ def _parts(action: dict[str, Any]) -> dict[str, Any]:
     assert problems(extension) == []
     found: dict[str, Any] = {}
     for part in extension["extension"]:
-        value = next(v for k, v in part.items() if k.startswith("value"))
+        value = next((v for k, v in part.items() if k.startswith("value")), part.get("extension"))
         found.setdefault(part["url"], []).append(value)
     return found
 
@@ -84,9 +92,20 @@ def test_a_contraindication_is_a_critical_card_and_not_covered(app: TestClient) 
     assert "pa-needed" not in parts and "info-needed" not in parts
     assert parts["billingCode"] == [{"system": "http://www.ama-assn.org/go/cpt", "code": "22514"}]
     assert parts["date"] == ["2026-11-21"]
-    assert parts["coverage"] == [{"display": "Medicare (no Coverage resource was supplied)"}]
+    assert parts["coverage"] == [{"reference": "Coverage/cov-medicare"}]
     uuid.UUID(parts["coverage-assertion-id"][0])
     assert "not_candidate" in parts["reason"][0]["text"]
+
+
+def test_without_a_coverage_resource_there_is_the_card_but_no_coverage_information(
+    app: TestClient,
+) -> None:
+    # CRD STU 2.2: coverage is 1..1, a reference to the client's Coverage; "if no coverage
+    # instance is available, the coverage-information extension cannot be returned".
+    empty = {"resourceType": "Bundle", "type": "searchset", "entry": []}
+    result = _call(app, "order-sign", "09-discitis", [draft_order("22514", PID)], coverage=empty)
+    assert len(result["cards"]) == 1
+    assert "systemActions" not in result
 
 
 def test_missing_mri_and_bmd_referral_become_suggestions_and_coverage_is_conditional(
@@ -170,8 +189,8 @@ def test_the_lcd_decision_maps_to_covered_conditional_and_not_covered(
 ) -> None:
     result = assess_case(_case(example), [load_policy("medicare-l34106")], on=ON)
     order = draft_order("22514", PID)
-    extension = coverage_information(result.assessments[0], order=order, coverage=None, on=ON)
-    assert problems(extension) == []
+    extension = coverage_information(result.assessments[0], order=order, coverage=COVERAGE, on=ON)
+    assert extension is not None and problems(extension) == []
     values = {p["url"]: p.get("valueCode") for p in extension["extension"]}
     assert values["covered"] == covered
 
@@ -181,10 +200,52 @@ def test_the_checker_catches_a_broken_extension() -> None:
         _case("05-new-referral-radiograph-only"), [load_policy("medicare-l34106")], on=ON
     )
     extension = coverage_information(result.assessments[0], order=draft_order("22514", PID),
-                                     coverage=None, on=ON)  # fmt: skip
+                                     coverage=COVERAGE, on=ON)  # fmt: skip
+    assert extension is not None
     broken = {**extension, "extension": [p for p in extension["extension"]
                                          if p["url"] not in ("date", "info-needed")]}  # fmt: skip
     assert problems(broken) == [
         "date: required, missing",
         "crd-ci-q3: info-needed exists if and only if something is conditional",
     ]
+
+
+def _conditional_extension() -> dict[str, Any]:
+    result = assess_case(
+        _case("05-new-referral-radiograph-only"), [load_policy("medicare-l34106")], on=ON
+    )
+    extension = coverage_information(
+        result.assessments[0], order=draft_order("22514", PID), coverage=COVERAGE, on=ON
+    )
+    assert extension is not None and problems(extension) == []
+    return extension
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    (lambda ps: [*ps, {"url": "info-needed", "valueCode": "contract"}],
+     "info-needed: code 'contract' not in"),
+    (lambda ps: [{"url": "coverage", "valueReference": {"display": "Medicare"}}
+                 if p["url"] == "coverage" else p for p in ps],
+     "coverage: '' is not a reference to a Coverage"),
+    (lambda ps: [p for p in ps if p["url"] != "detail"],
+     "info-needed OTH without a detail explaining it"),
+    (lambda ps: [p for p in ps if p["url"] != "reason"], "crd-ci-q6: info-needed OTH without"),
+    (lambda ps: [*ps, {"url": "pa-needed", "valueCode": "satisfied"}],
+     "crd-ci-q5: satisfied-pa-id if and only if pa-needed is satisfied"),
+    (lambda ps: [*ps, {"url": "questionnaire", "valueCanonical": "http://x/q"}][2:],
+     "covered: required, missing"),
+    (lambda ps: [*ps, {"url": "expiry-date", "valueString": "2027-01-01"}],
+     "expiry-date: valueString, expected one of ['valueDate']"),
+])  # fmt: skip
+def test_the_checker_holds_the_stu_2_2_definition(change: Any, problem: str) -> None:
+    extension = _conditional_extension()
+    broken = {**extension, "extension": change(extension["extension"])}
+    assert any(p.startswith(problem) for p in problems(broken)), problems(broken)
+
+
+def test_conditional_coverage_explains_info_needed_oth_with_a_detail() -> None:
+    parts = {p["url"]: p for p in _conditional_extension()["extension"]}
+    detail = {p["url"]: p for p in parts["detail"]["extension"]}
+    assert detail["category"]["valueCode"] == "cat-limitation"
+    assert detail["code"]["valueCodeableConcept"]["coding"][0]["code"] == "instructions"
+    assert "MRI" in detail["value"]["valueString"]

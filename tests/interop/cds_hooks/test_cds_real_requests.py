@@ -2,10 +2,14 @@
 
 What each one is (README there, and the files themselves), and so what the answer is:
 
-- 00, 07: patient-view for a patient whose only Condition is coded SNOMED 203468004
-  ("Osteoporotic fracture of vertebra"), a code kypho's FHIR mapping does not read
-  (docs/fhir.md: no fracture code from SNOMED was confirmed): no fracture is known, so
-  no card. The import report says why.
+- 00, 07: patient-view for a patient whose only Condition is "Osteoporotic compression
+  fracture L1" in text, coded SNOMED 203468004 ("Osteoporotic fracture of vertebra") at
+  bodySite SNOMED 14945000 ("L1 vertebra"). Neither is a SNOMED CT code: both fail the
+  SCTID check digit (SNOMED CT Release File Specification 6.4; docs/fhir.md), and L1 is
+  66794005 in DICOM CID 7603. kypho reads codes, never display text, so no fracture is
+  known and there is no card; the import report names the malformed code. (Coded as the
+  VSAC concept 203450003 "Osteoporosis with pathological fracture of lumbar vertebrae" at
+  66794005, the same chart gives an L1 osteoporotic fracture: test_fhir_snomed_codes.py.)
 - 01: order-select of a ServiceRequest with an empty coding; 02: CPT 70460 (head CT);
   03: order-sign of a MedicationRequest; 08, 09: HealthChain's order hooks with no
   draftOrders at all. None is a vertebral augmentation order: an empty card list.
@@ -75,7 +79,7 @@ def test_each_real_request_without_a_kyphoplasty_card_gets_an_empty_card_list(
 @pytest.mark.parametrize(
     "name", ["00-sandbox-patient-view.json", "07-healthchain-patient-view.json"]
 )
-def test_the_patient_views_have_no_card_because_their_fracture_code_is_not_mapped(
+def test_the_patient_views_have_no_card_because_their_fracture_code_is_no_snomed_code(
     name: str,
 ) -> None:
     body = real_request(name)["body"]
@@ -85,7 +89,8 @@ def test_the_patient_views_have_no_card_because_their_fracture_code_is_not_mappe
     case, report = bundle_to_case(chart.bundle)
     assert case.fractures is None or case.fractures == ()
     assert [line.detail for line in report.ignored if "Condition" in line.resource] == [
-        "no code kypho maps (docs/fhir.md lists them)"
+        "no code kypho maps; SNOMED 203468004 is not a SNOMED CT identifier "
+        "(its check digit fails: docs/fhir.md)"
     ] * len(conditions)
 
 

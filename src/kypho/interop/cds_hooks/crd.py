@@ -4,14 +4,19 @@ Returned as a ``systemActions`` ``update`` of the draft order carrying the
 ``ext-coverage-information`` extension (never as a card). From the coverage policy's
 decision: candidate -> ``covered``; not a candidate -> ``not-covered``; information
 missing or a physician's review -> ``conditional``, with ``doc-needed`` ``clinical`` and
-``info-needed`` (CRD invariant crd-ci-q3: info-needed exists exactly when something is
-conditional). ``pa-needed`` is never asserted (kypho is not the payer; crd-ci-q2 forbids
-it with ``not-covered``). ``reason`` carries the decision text and what is missing;
+``info-needed`` ``OTH`` (invariant crd-ci-q3: info-needed exists exactly when something is
+conditional), explained by a ``detail`` (the element's definition: OTH needs one) and the
+``reason`` (crd-ci-q6). ``pa-needed`` is never asserted (kypho is not the payer; crd-ci-q2
+forbids it with ``not-covered``). ``reason`` carries the decision text and what is missing;
 ``billingCode`` the CPT codes; ``date`` the assessment date; ``coverage-assertion-id`` a
-new UUID; ``coverage`` the patient's Coverage (prefetched), else a display-only reference.
+new UUID; ``coverage`` the patient's Coverage (prefetched). ``coverage`` is 1..1, a
+reference to the client's Coverage: with no Coverage resource the extension cannot be
+returned (its definition says so), and ``coverage_information`` gives ``None``.
 
-The element names and codes are read from the CRD IG pages (docs/cds-hooks.md lists
-which could be confirmed); kypho states the LCD's criteria, it does not speak for CMS.
+The definition is the IG's source, HL7/davinci-crd tag 2.2.1 (commit 2bfabc15e955),
+``input/fsh/extensions/CoverageInformation.fsh``; the tests check every extension against
+what is derived from it (tests/interop/cds_hooks/crd_coverage_information_required.json).
+kypho states the LCD's criteria, it does not speak for CMS.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from datetime import date
 from typing import Any
 
 from kypho.domain.coding import kyphoplasty_cpt
-from kypho.interop.cds_hooks.orders import VERTEBROPLASTY_CPT, order_codes, order_levels
+from kypho.interop.cds_hooks.orders import VERTEBROPLASTY_BARE, order_codes, order_levels
 from kypho.interop.fhir.codes import CPT
 from kypho.rules import Assessment, Decision
 
@@ -36,6 +41,7 @@ COVERED = {
     Decision.NEEDS_REVIEW: "conditional",
 }
 REASON_MAX_CHARS = 1000  # project convention: a reason a clinician reads in the EHR
+CRD_TEMP_CODES = "http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp"  # detail code (CRD 2.2)
 
 
 def billing_codes(order: dict[str, Any]) -> list[str]:
@@ -48,7 +54,7 @@ def billing_codes(order: dict[str, Any]) -> list[str]:
     ['22513']
     """
     own = order_codes(order)
-    if any(code in VERTEBROPLASTY_CPT for code in own):
+    if any(code in VERTEBROPLASTY_BARE for code in own):
         return list(dict.fromkeys(own))
     by_level = [code.lstrip("+") for _, code in kyphoplasty_cpt(order_levels(order)) if code]
     return list(dict.fromkeys(by_level or own))
@@ -61,32 +67,45 @@ def coverage_information(
     coverage: dict[str, Any] | None,
     on: date,
     assertion_id: str | None = None,
-) -> dict[str, Any]:
-    """The ``ext-coverage-information`` extension for one order."""
+) -> dict[str, Any] | None:
+    """The ``ext-coverage-information`` extension for one order; ``None`` without a Coverage."""
+    if coverage is None or not coverage.get("id"):
+        return None
     covered = COVERED[assessment.decision]
-    if coverage is not None and coverage.get("id"):
-        ref: dict[str, Any] = {"reference": f"Coverage/{coverage['id']}"}
-    else:
-        ref = {"display": "Medicare (no Coverage resource was supplied)"}
     parts: list[dict[str, Any]] = [
-        {"url": "coverage", "valueReference": ref},
+        {"url": "coverage", "valueReference": {"reference": f"Coverage/{coverage['id']}"}},
         {"url": "covered", "valueCode": covered},
     ]
+    missing = sorted({m.document for m in assessment.missing})
     if covered == "conditional":
         parts.append({"url": "doc-needed", "valueCode": "clinical"})
         parts.append({"url": "info-needed", "valueCode": "OTH"})
+        parts.append(_detail(missing))
     for code in billing_codes(order):
         parts.append({"url": "billingCode", "valueCoding": {"system": CPT, "code": code}})
-    missing = sorted({m.document for m in assessment.missing})
     reason = f"{assessment.policy_title}: {assessment.decision.value}."
     if missing:
         reason += " Missing: " + "; ".join(missing) + "."
-    if len(reason) > REASON_MAX_CHARS:
-        reason = reason[: REASON_MAX_CHARS - 3] + "..."
-    parts.append({"url": "reason", "valueCodeableConcept": {"text": reason}})
+    parts.append({"url": "reason", "valueCodeableConcept": {"text": _clip(reason)}})
     parts.append({"url": "date", "valueDate": on.isoformat()})
     parts.append({"url": "coverage-assertion-id", "valueString": assertion_id or str(uuid.uuid4())})
     return {"url": EXT_COVERAGE_INFORMATION, "extension": parts}
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= REASON_MAX_CHARS else text[: REASON_MAX_CHARS - 3] + "..."
+
+
+def _detail(missing: list[str]) -> dict[str, Any]:
+    """What ``info-needed`` OTH stands for: the documentation the LCD decision still needs."""
+    what = "; ".join(missing) if missing else "a physician's review of the LCD criteria"
+    return {"url": "detail", "extension": [
+        {"url": "category", "valueCode": "cat-limitation"},
+        {"url": "code", "valueCodeableConcept": {
+            "coding": [{"system": CRD_TEMP_CODES, "code": "instructions"}],
+            "text": "Instructions"}},
+        {"url": "value", "valueString": _clip(f"Coverage depends on documentation of: {what}.")},
+    ]}  # fmt: skip
 
 
 def system_action(order: dict[str, Any], extension: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jwt as pyjwt
 
@@ -31,8 +31,18 @@ JWKS_TIMEOUT_S = 5.0
 LEEWAY_S = 30  # project convention: clock skew tolerated on exp
 
 
+class ReplayCache(Protocol):
+    def first_use(self, key: str, exp: float) -> bool:
+        """True the first time ``key`` (issuer and jti) is seen; ``exp`` keeps it that long."""
+        ...
+
+
 class JtiCache:
-    """``jti`` values seen, each kept until its token's ``exp`` (one process's memory)."""
+    """``jti`` values seen, each kept until its token's ``exp`` (one process's memory).
+
+    The app uses ``kypho.store.cds_jti.DbJtiCache`` instead: the database is shared by
+    every app process, this memory is not.
+    """
 
     def __init__(self) -> None:
         self._seen: dict[str, float] = {}
@@ -68,7 +78,7 @@ class ClientTrust:
 
     issuers: frozenset[str]
     keys: pyjwt.PyJWKSet | None
-    seen: JtiCache = field(default_factory=JtiCache)
+    seen: ReplayCache = field(default_factory=JtiCache)
 
 
 def _reject(message: str) -> ClientRejected:

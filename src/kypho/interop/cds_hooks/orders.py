@@ -1,23 +1,21 @@
 """Which draft orders are vertebral augmentation: ServiceRequests coded CPT 22510-22515.
 
-By code and system only, never by display text. 22513, 22514 and +22515 (kyphoplasty)
-come from ``kypho.domain.coding``, the one coding table; 22510, 22511 and +22512
-(vertebroplasty) are the rest of the LCD's Group 1 codes (clinical-reference.md 1.9),
-which that table does not hold. An add-on code may be written with or without its "+".
+By code and system only, never by display text. The codes (22510, 22511, +22512
+vertebroplasty; 22513, 22514, +22515 kyphoplasty: the LCD's Group 1) come from
+``kypho.domain.coding``, the one coding table. An add-on code may be written with or
+without its "+".
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from kypho.domain.coding import CPT_ADDITIONAL, CPT_FIRST_BY_REGION
+from kypho.domain.coding import AUGMENTATION_CPT, VERTEBROPLASTY_CPT, bare_cpt
 from kypho.domain.levels import Level
 from kypho.interop.fhir.codes import CPT, level_of_vertebra_code
 
-VERTEBROPLASTY_CPT = ("22510", "22511", "22512")  # clinical-reference.md 1.9
-AUGMENTATION_CPT = frozenset(
-    (*VERTEBROPLASTY_CPT, *CPT_FIRST_BY_REGION.values(), CPT_ADDITIONAL.lstrip("+"))
-)
+AUGMENTATION_BARE = frozenset(bare_cpt(code) for code in AUGMENTATION_CPT)
+VERTEBROPLASTY_BARE = frozenset(bare_cpt(code) for code in VERTEBROPLASTY_CPT)
 
 
 def order_codes(resource: dict[str, Any]) -> tuple[str, ...]:
@@ -36,8 +34,8 @@ def order_codes(resource: dict[str, Any]) -> tuple[str, ...]:
     found = []
     for coding in codings if isinstance(codings, list) else []:
         if isinstance(coding, dict) and coding.get("system") == CPT:
-            value = str(coding.get("code", "")).strip().lstrip("+")
-            if value in AUGMENTATION_CPT:
+            value = bare_cpt(str(coding.get("code", "")))
+            if value in AUGMENTATION_BARE:
                 found.append(value)
     return tuple(found)
 

@@ -63,10 +63,13 @@ def answer(
     }
     coverage = [a for a, k in zip(result.assessments, kinds, strict=True)
                 if k is PolicyKind.COVERAGE]  # fmt: skip
-    if orders and coverage:
-        response["systemActions"] = [
-            system_action(order, coverage_information(
-                coverage[0], order=order, coverage=chart.coverage, on=on))
-            for order in orders
-        ]  # fmt: skip
+    actions = [
+        system_action(order, extension)
+        for order in orders if coverage
+        for extension in [coverage_information(
+            coverage[0], order=order, coverage=chart.coverage, on=on)]
+        if extension is not None
+    ]  # fmt: skip
+    if actions:  # no Coverage resource: CRD allows no coverage information (crd.py)
+        response["systemActions"] = actions
     return response

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from kypho.domain.coding import CPT_ADDITIONAL, CPT_FIRST_BY_REGION
+from kypho.domain.coding import KYPHOPLASTY_CPT as _KYPHOPLASTY_CPT
+from kypho.domain.coding import bare_cpt
 from kypho.domain.levels import Level
 
 LOINC = "http://loinc.org"
@@ -22,6 +23,7 @@ DICOM = "http://dicom.nema.org/resources/ontology/DCM"
 KYPHO = "urn:kypho:fhir:code"  # kypho's local code system: no standard code confirmed
 KYPHO_CASE_ID = "urn:kypho:case-id"  # Bundle.identifier.system carrying the case_id
 KYPHO_ETIOLOGY = "urn:kypho:fhir:extension:etiology"  # Condition extension, valueCode
+KYPHO_SHA256 = "urn:kypho:sha256"  # DocumentReference.identifier: the issued bytes' SHA-256
 CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
@@ -59,6 +61,28 @@ SCT_CONTRAST_ALLERGY = "293637006"  # Contrast Media Allergy (DICOM CID 1200)
 SCT_PREGNANT = "77386006"  # Patient currently pregnant (DICOM CID 1200, 6096)
 SCT_EDEMA = "79654002"  # Edema (DICOM CID 6014 and others)
 
+# SNOMED CT concepts from NLM VSAC value set expansions (eCQM Update 2021-05-06), with their
+# fully specified names, as canvas-medical/canvas-plugins ships them
+# (canvas_sdk/value_set/v2022/condition.py at commit 344f0bcb924b2be7ffafb5ac7edf19d475704259;
+# docs/fhir.md). "Osteoporotic Fractures" 2.16.840.1.113883.3.464.1003.113.12.1050, the
+# vertebral members (the level comes from bodySite, as for ICD-10-CM):
+SCT_OSTEOPOROTIC_VERTEBRAL_FRACTURE = (
+    "203450003",  # Osteoporosis with pathological fracture of lumbar vertebrae (disorder)
+    "203451004",  # Osteoporosis with pathological fracture of thoracic vertebrae (disorder)
+    "203452006",  # Osteoporosis with pathological fracture of cervical vertebrae (disorder)
+    "240198002",  # Osteoporotic vertebral collapse (disorder)
+    "311806008",  # Collapse of cervical vertebra due to osteoporosis (disorder)
+    "311890007",  # Collapse of lumbar vertebra due to osteoporosis (disorder)
+    "311891006",  # Collapse of thoracic vertebra due to osteoporosis (disorder)
+)
+# From the same file's "Competing Conditions for Respiratory Conditions" expansion:
+SCT_OSTEOMYELITIS = (
+    "203241002",  # Osteomyelitis of vertebra (disorder)
+    "444760002",  # Acute osteomyelitis of vertebra (disorder)
+    "445063003",  # Chronic osteomyelitis of vertebra (disorder)
+)
+SCT_DISCITIS = ("202756004",)  # Infection of intervertebral disc - pyogenic (disorder)
+
 # ICD-10-CM categories, by prefix (the ICD-10-CM tabular list; the vertebral fracture codes
 # M80.08/M80.88/M84.58 are those of clinical-reference.md 1.9; the others are not checked
 # against a primary source in this project, docs/fhir.md says so):
@@ -91,7 +115,7 @@ DICOM_MODALITY = {"MR": "mri", "CT": "ct", "CR": "radiograph", "DX": "radiograph
 MODALITY_DICOM = {"mri": "MR", "ct": "CT", "bone_scan": "NM", "spect": "NM", "radiograph": "DX"}
 KYPHO_MODALITY = {"bone_scan": "bone-scan", "spect": "spect"}
 
-KYPHOPLASTY_CPT = (*CPT_FIRST_BY_REGION.values(), CPT_ADDITIONAL.lstrip("+"))
+KYPHOPLASTY_CPT = tuple(bare_cpt(code) for code in _KYPHOPLASTY_CPT)  # as codes are read
 
 
 @cache
@@ -127,3 +151,35 @@ def has_prefix(code: str, prefixes: tuple[str, ...]) -> bool:
     """
     bare = code.replace(".", "").upper()
     return any(bare.startswith(p.replace(".", "")) for p in prefixes)
+
+
+# Verhoeff check (SNOMED CT Release File Specification 6.4.2, tables 6.4.2-1 and -2):
+_DIHEDRAL = (  # Dihedral D5 multiplication
+    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 2, 3, 4, 0, 6, 7, 8, 9, 5),
+    (2, 3, 4, 0, 1, 7, 8, 9, 5, 6), (3, 4, 0, 1, 2, 8, 9, 5, 6, 7),
+    (4, 0, 1, 2, 3, 9, 5, 6, 7, 8), (5, 9, 8, 7, 6, 0, 4, 3, 2, 1),
+    (6, 5, 9, 8, 7, 1, 0, 4, 3, 2), (7, 6, 5, 9, 8, 2, 1, 0, 4, 3),
+    (8, 7, 6, 5, 9, 3, 2, 1, 0, 4), (9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+)  # fmt: skip
+_F1 = (1, 5, 7, 6, 2, 8, 3, 0, 9, 4)
+_PERMUTATION: list[tuple[int, ...]] = [tuple(range(10)), _F1]
+for _i in range(2, 8):  # F(i, j) = F(i - 1, F(1, j))
+    _PERMUTATION.append(tuple(_PERMUTATION[_i - 1][_F1[j]] for j in range(10)))
+
+
+def is_sctid(code: str) -> bool:
+    """True if ``code`` is a well-formed SNOMED CT identifier (SCTID).
+
+    SNOMED CT Release File Specification 6.3 (SCTID constraints) and 6.4 (check-digit):
+    6 to 18 decimal digits, no leading zero, and the last digit a Verhoeff check digit.
+    The code may still be unknown or inactive; a code that fails is no SNOMED CT code.
+
+    >>> is_sctid("66794005"), is_sctid("66794004"), is_sctid("066794005")
+    (True, False, False)
+    """
+    if not (code.isascii() and code.isdigit()) or not 6 <= len(code) <= 18 or code[0] == "0":
+        return False
+    check = 0
+    for i, digit in enumerate(reversed(code)):
+        check = _DIHEDRAL[check][_PERMUTATION[i % 8][int(digit)]]
+    return check == 0

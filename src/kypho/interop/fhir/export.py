@@ -5,7 +5,10 @@
   citations; a DetectedIssue per contraindication present;
 - the plan: a CarePlan whose activities are ServiceRequests (intent ``proposal``) coded
   CPT from ``kypho.domain.coding``, one per level, with approach and cement volume;
-- documents: DocumentReference with the file inline (base64);
+- documents: DocumentReference with the file inline (base64), its size, its SHA-1 hash
+  (FHIR R4 ``Attachment.hash``: SHA-1 of the bytes, base64) and, when the bytes were
+  issued at a known time, that time (``Attachment.creation``, ``DocumentReference.date``);
+  a document issued with a SHA-256 also carries it as an identifier (``urn:kypho:sha256``);
 - the case's facts: ``from_case`` (measurements, follow-up scores...).
 
 Full URLs are ``urn:uuid:`` derived from the case id and the resource's key, so a Bundle
@@ -15,9 +18,11 @@ is the same each time; ``bundle_type="transaction"`` adds a POST request per ent
 from __future__ import annotations
 
 import base64
+import hashlib
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from kypho.domain.case import Case
@@ -36,11 +41,23 @@ _GUIDANCE_STATUS = {"needs_information": "data-required"}
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Document:
-    """A document to export: its title, media type and bytes (a consent PDF...)."""
+    """A document to export: its title, media type and bytes (a consent PDF...).
+
+    ``issued_at`` (timezone-aware) is when these bytes were issued; ``sha256`` the hex
+    digest they were stored with (checked against the bytes: a mismatch is refused).
+    """
 
     title: str
     content_type: str
     data: bytes
+    issued_at: datetime | None = None
+    sha256: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.issued_at is not None and self.issued_at.utcoffset() is None:
+            raise ValueError(f"document {self.title!r}: issued_at needs a time zone")
+        if self.sha256 is not None and hashlib.sha256(self.data).hexdigest() != self.sha256:
+            raise ValueError(f"document {self.title!r}: its bytes do not match its SHA-256")
 
 
 def export_bundle(
@@ -182,12 +199,31 @@ def _plan(plan: ProcedurePlan, ref: Ref) -> list[tuple[str, Resource]]:
     return [*out, ("plan", care_plan)]
 
 
+def _sha1(data: bytes) -> bytes:
+    return hashlib.sha1(data, usedforsecurity=False).digest()  # FHIR R4's Attachment.hash
+
+
 def _document(doc: Document, ref: Ref) -> Resource:
-    return {
+    attachment: Resource = {
+        "contentType": doc.content_type,
+        "data": base64.b64encode(doc.data).decode("ascii"),
+        "size": len(doc.data),
+        "hash": base64.b64encode(hashlib.sha1(doc.data, usedforsecurity=False).digest()).decode(
+            "ascii"
+        ),
+        "title": doc.title,
+    }  # Attachment.hash: "The calculated hash of the data using SHA-1" (FHIR R4)
+    resource: Resource = {
         "resourceType": "DocumentReference",
         "status": "current",
         "subject": ref("patient"),
         "description": doc.title,
-        "content": [{"attachment": {"contentType": doc.content_type, "title": doc.title,
-                                    "data": base64.b64encode(doc.data).decode("ascii")}}],
-    }  # fmt: skip
+        "content": [{"attachment": attachment}],
+    }
+    if doc.issued_at is not None:
+        when = doc.issued_at.isoformat(timespec="seconds")
+        attachment["creation"] = when
+        resource["date"] = when
+    if doc.sha256 is not None:
+        resource["identifier"] = [{"system": c.KYPHO_SHA256, "value": doc.sha256}]
+    return resource

@@ -25,8 +25,8 @@ from kypho.interop.fhir.to_case_values import (
 CHRONIC_STEROID_DAYS = 90  # >= 3 months of oral glucocorticoids (FRAX; clinical-reference.md 7)
 
 _CONDITION_FLAGS = (  # (case field, ICD-10-CM prefixes, SNOMED codes)
-    ("contraindications.osteomyelitis", c.ICD_OSTEOMYELITIS, ()),
-    ("contraindications.discitis", c.ICD_DISCITIS, ()),
+    ("contraindications.osteomyelitis", c.ICD_OSTEOMYELITIS, c.SCT_OSTEOMYELITIS),
+    ("contraindications.discitis", c.ICD_DISCITIS, c.SCT_DISCITIS),
     ("contraindications.uncorrected_coagulopathy", c.ICD_COAGULOPATHY, ()),
     ("patient.pregnant", c.ICD_PREGNANT, (c.SCT_PREGNANT,)),
 )
@@ -78,7 +78,16 @@ def condition(entry: Entry, case: dict[str, Any], report: ImportReport) -> None:
                 set_flag(case, field, present)
                 report.use(entry.label, f"{field} = {str(present).lower()}")
             return
-    report.ignore(entry.label, "no code kypho maps (docs/fhir.md lists them)")
+    report.ignore(entry.label, unmapped_reason(found))
+
+
+def unmapped_reason(found: list[tuple[str, str]]) -> str:
+    """Why a coded resource gives nothing: no code kypho maps, or a malformed SNOMED code."""
+    bad = sorted({code for system, code in found if system == c.SNOMED and not c.is_sctid(code)})
+    if bad:
+        return (f"no code kypho maps; SNOMED {', '.join(bad)} is not a SNOMED CT identifier "
+                "(its check digit fails: docs/fhir.md)")  # fmt: skip
+    return "no code kypho maps (docs/fhir.md lists them)"
 
 
 def _fracture_etiology(entry: Entry, found: list[tuple[str, str]]) -> str | None:
@@ -88,7 +97,9 @@ def _fracture_etiology(entry: Entry, found: list[tuple[str, str]]) -> str | None
             if get_str(ext, "url", f"{entry.path}.extension[{i}]") == c.KYPHO_ETIOLOGY:
                 return get_str(ext, "valueCode", f"{entry.path}.extension[{i}]") or ""
         return ""
-    if prefixed(found, c.ICD10CM, c.ICD_OSTEOPOROTIC_FRACTURE):
+    if prefixed(found, c.ICD10CM, c.ICD_OSTEOPOROTIC_FRACTURE) or has_code(
+        found, c.SNOMED, *c.SCT_OSTEOPOROTIC_VERTEBRAL_FRACTURE
+    ):
         return "osteoporotic"
     if prefixed(found, c.ICD10CM, c.ICD_OTHER_VERTEBRAL_FRACTURE):
         return ""

@@ -18,22 +18,26 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from kypho.interop.cds_hooks.discovery import SERVICES, discovery
 from kypho.interop.cds_hooks.errors import BadHookRequest, ClientRejected, HookError
 from kypho.interop.cds_hooks.feedback import parse_feedback
-from kypho.interop.cds_hooks.jwt import ClientTrust, load_jwks, verify_client_jwt
+from kypho.interop.cds_hooks.jwt import LEEWAY_S, ClientTrust, load_jwks, verify_client_jwt
 from kypho.interop.cds_hooks.request import HookRequest, parse_hook_request
 from kypho.interop.cds_hooks.service import answer
-from kypho.rules import PolicyKind
+from kypho.rules import CompiledPolicy, Policy, PolicyKind, compile_policy
 from kypho.store.audit import Actor, record_event
+from kypho.store.cds_jti import DbJtiCache
 from kypho.store.models import Case, Patient
+from kypho.store.write_gate import read_only
 from kypho.web.deps import DbSession, Now, Policies
 
 router = APIRouter(tags=["cds-hooks"], include_in_schema=False)
@@ -66,7 +70,8 @@ def _trust(request: Request) -> ClientTrust:
         source = _setting(request, "cds_jwks", None)
         keys = load_jwks(source) if source else None
         issuers = frozenset(_setting(request, "cds_allowed_issuers", ()))
-        found = state.cds_trust = ClientTrust(issuers=issuers, keys=keys)
+        seen = DbJtiCache(state.sessions, leeway_s=LEEWAY_S)  # shared by every process
+        found = state.cds_trust = ClientTrust(issuers=issuers, keys=keys, seen=seen)
     return found
 
 
@@ -74,13 +79,15 @@ async def cds_client(request: Request) -> CdsClient:
     """The calling client if its JWT is trusted; else the rejection (answered 401)."""
     if not _setting(request, "cds_require_jwt", True):
         return CdsClient(issuer="unverified")
-    try:
-        trust = await run_in_threadpool(_trust, request)
+    try:  # the keys are read once (a file or URL: off the event loop), then kept
+        cached: ClientTrust | None = getattr(request.app.state, "cds_trust", None)
+        trust = cached if cached is not None else await run_in_threadpool(_trust, request)
     except (OSError, ValueError):
         why = "expected a JWT signed by a configured key, but the JWK Set cannot be read"
         return CdsClient(issuer="", rejected=ClientRejected("authorization", why))
-    try:
-        claims = verify_client_jwt(
+    try:  # off the event loop: the jti check writes to the database
+        claims = await run_in_threadpool(
+            verify_client_jwt,
             request.headers.get("authorization"),
             audience=service_base(request) + request.url.path,
             trust=trust,
@@ -99,14 +106,22 @@ def _refused(err: HookError) -> JSONResponse:
     return JSONResponse(err.outcome(), status_code=err.status, headers=headers)
 
 
-async def _json_body(request: Request) -> object:
+async def _raw_body(request: Request) -> bytes:
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
         raise BadHookRequest("body", f"expected at most {MAX_BODY_BYTES} bytes, got more")
+    return raw
+
+
+def _json(raw: bytes) -> object:
     try:
         return json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise BadHookRequest("body", "expected a JSON object, got text that is not JSON") from None
+
+
+async def _json_body(request: Request) -> object:
+    return _json(await _raw_body(request))
 
 
 def _hook_of(service_id: str) -> str:
@@ -117,9 +132,8 @@ def _hook_of(service_id: str) -> str:
     return SERVICES[service_id]["hook"]
 
 
-def case_url(request: Request, db: DbSession, hook: HookRequest) -> str:
+def case_url(base: str, db: Session, hook: HookRequest) -> str:
     """The patient's latest case in the app (matched by MRN = a Patient identifier value)."""
-    base = service_base(request)
     patient = hook.prefetch.get("patient") or {}
     if patient.get("id") != hook.patient_id:
         return f"{base}/"  # not this patient's record: no link to another patient's case
@@ -139,25 +153,62 @@ async def cds_discovery() -> dict[str, Any]:
     return discovery()
 
 
+def compiled_policies(request: Request, policies: tuple[Policy, ...]) -> tuple[CompiledPolicy, ...]:
+    """The clinic's policies without triage ones, compiled once per policy set (app state)."""
+    state = request.app.state
+    cached: tuple[tuple[Policy, ...], tuple[CompiledPolicy, ...]] | None = getattr(
+        state, "cds_compiled", None
+    )
+    if cached is None or cached[0] is not policies:
+        chosen = tuple(compile_policy(p) for p in policies if p.kind is not PolicyKind.TRIAGE)
+        cached = state.cds_compiled = (policies, chosen)
+    return cached[1]
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """What one hook call needs, gathered on the event loop for the one worker-thread hop."""
+
+    raw: bytes
+    hook: str
+    servers: tuple[str, ...]
+    policies: tuple[CompiledPolicy, ...]
+    on: date
+    base: str
+    sessions: Any
+
+
+def _answer_bytes(call: _Call) -> bytes:
+    """Parse, link, decide and serialise in one worker-thread hop (``HookError`` on refusal).
+
+    The one database read (the case link) uses its own short read-only session: a hook
+    call stores nothing, so it needs no request session, commit or audit flush.
+    """
+    hook = parse_hook_request(_json(call.raw), hook=call.hook, allowed_servers=call.servers)
+    with call.sessions() as db:
+        read_only(db)
+        link = case_url(call.base, db, hook)
+    result = answer(hook, call.policies, on=call.on, case_url=link)
+    return json.dumps(result, separators=(",", ":")).encode("utf-8")
+
+
 @router.post("/cds-services/{service_id}", response_model=None)
 async def cds_call(
-    service_id: str, request: Request, client: Client, db: DbSession, now: Now, policies: Policies
-) -> JSONResponse | dict[str, Any]:
+    service_id: str, request: Request, client: Client, now: Now, policies: Policies
+) -> Response:
     if client.rejected is not None:
         return _refused(client.rejected)
     try:
-        servers = tuple(_setting(request, "cds_allowed_fhir_servers", ()))
-        hook = parse_hook_request(
-            await _json_body(request), hook=_hook_of(service_id), allowed_servers=servers
-        )
-        chosen = [p for p in policies if p.kind is not PolicyKind.TRIAGE]
-        link = case_url(request, db, hook)
-        result: dict[str, Any] = await run_in_threadpool(
-            answer, hook, chosen, on=now.date(), case_url=link
-        )
+        call = _Call(
+            raw=await _raw_body(request), hook=_hook_of(service_id),
+            servers=tuple(_setting(request, "cds_allowed_fhir_servers", ())),
+            policies=compiled_policies(request, policies), on=now.date(),
+            base=service_base(request), sessions=request.app.state.sessions,
+        )  # fmt: skip
+        content = await run_in_threadpool(_answer_bytes, call)
     except HookError as err:
         return _refused(err)
-    return JSONResponse(result)  # plain JSON data: no jsonable_encoder pass over it
+    return Response(content, media_type="application/json")
 
 
 @router.post("/cds-services/{service_id}/feedback", response_model=None)
