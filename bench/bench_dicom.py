@@ -7,6 +7,10 @@
 2. Writing: kypho's SEG + SR (``workflows.measure_dicom.dicom_results``, then encoded)
    against highdicom's own creation of the same SEG (``hd.seg.Segmentation`` on the same
    frames and segments, encoded), on the shared series with its NIfTI segmentation.
+3. Bone density: ``measure_ct`` with ``density=True`` against ``density=False`` (the
+   same CT and mask, the same run): the added cost of decoding the HU and the trabecular
+   statistics, and the statistics alone (``spine_density`` + the screen, on HU already
+   decoded). ``--density`` runs only this part (a few seconds).
 
 Before figures are printed, each result is checked (shape, HU equal to the baseline's,
 levels present). Each side runs ``REPEATS`` times, interleaved; ratios use the fastest.
@@ -37,7 +41,8 @@ from kypho_dicom_support import (  # noqa: E402
     write_series,
 )
 
-from kypho.interop.dicom.series import read_series  # noqa: E402
+from kypho.interop.dicom.series import read_hu, read_series  # noqa: E402
+from kypho.morphometry.density import spine_density, study_density  # noqa: E402
 from kypho.workflows.measure_dicom import dicom_results, encoded, measure_ct  # noqa: E402
 
 REPEATS = 3
@@ -133,12 +138,38 @@ def report_write(ct: Path) -> None:
     )
 
 
+def report_density(ct: Path) -> None:
+    with_hu = measure_ct(ct, EXAMPLE_SEG_NIFTI, density=True)
+    if with_hu.density is None or not with_hu.density.levels:
+        raise SystemExit("example: expected trabecular HU per level; no figures")
+    series = read_hu(with_hu.ct)
+    labels, names = with_hu.labels, with_hu.structures
+
+    def stats() -> Any:
+        found = spine_density(series.hu, labels, names=names, spacing_mm=series.geometry.spacing_mm)
+        return study_density(found, with_hu.spine)
+
+    t_plain, t_density, t_stats = fastest(
+        lambda: measure_ct(ct, EXAMPLE_SEG_NIFTI),
+        lambda: measure_ct(ct, EXAMPLE_SEG_NIFTI, density=True),
+        stats,
+    )
+    print(
+        f"density (20 slices, {len(names)} levels) measure {t_plain:6.2f} s   "
+        f"measure+density {t_density:6.2f} s   added {t_density - t_plain:6.2f} s "
+        f"({(t_density / t_plain - 1) * 100:4.0f} %)   HU statistics alone {t_stats * 1000:6.1f} ms"
+    )
+
+
 def main() -> None:
     if not EXAMPLE_CT.is_dir():
         raise SystemExit(f"shared example absent: {EXAMPLE_CT}")
     with tempfile.TemporaryDirectory(prefix="kypho-bench-dicom-") as work:
         root = Path(work)
         ct = example_series(root / "example")
+        report_density(ct)
+        if "--density" in sys.argv[1:]:
+            return
         report_read("example 512x512x20 JPEG2000", ct)
         report_write(ct)
         start = time.perf_counter()

@@ -22,14 +22,23 @@ from kypho.cli import main
 from kypho.domain.levels import Level
 from kypho.morphometry.compare import MIN_CHANGE_MM
 from kypho.rules import CriterionResult, Outcome, assess, load_policy
-from phantoms import TOTAL_IDS, VertebraSpec, normal, spine, wedge, write_nifti
+from phantoms import (
+    TOTAL_IDS,
+    VertebraSpec,
+    normal,
+    spine,
+    wall_heights_mm,
+    wall_wedge,
+    write_nifti,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "cases"
 SPACING_MM = (1.0, 1.0, 1.0)
 DIAGONAL_MM = math.hypot(*SPACING_MM)  # a binary mask places a surface within one voxel
 SPECS = [
     normal("T12", 25.0),
-    wedge("L1", anterior_height_mm=15.0, posterior_height_mm=26.0),
+    # Heights at the walls (the default stations): Ha 15, Hp 26 mm at the walls.
+    wall_wedge("L1", anterior_wall_mm=15.0, posterior_wall_mm=26.0),
     normal("L2", 27.0),
 ]
 LEVEL_KEYS = {
@@ -75,14 +84,14 @@ def test_json_levels_carry_heights_grade_and_quality(
     assert all(set(lv) >= LEVEL_KEYS for lv in doc["levels"])
     for spec in SPECS:
         got = by_level[spec.structure]
-        for key in ("anterior", "middle", "posterior"):
-            truth = getattr(spec, f"{key}_height_mm")
+        keys = ("anterior", "middle", "posterior")
+        for key, truth in zip(keys, wall_heights_mm(spec), strict=True):
             assert got[f"{key}_height_mm"] == pytest.approx(truth, abs=DIAGONAL_MM)
         assert got["wedge_angle_deg"] == pytest.approx(spec.wedge_angle_deg, abs=3.0)
         assert got["height_doubt_mm"] == 1.0  # one 1 mm step
     assert by_level["T12"]["quality"] == by_level["L2"]["quality"] == "good"
     l1 = by_level["L1"]
-    # Truth: anterior 15 mm against the neighbours' mean 26 mm: 42.3 % loss, grade 3
+    # Truth at the walls: anterior 15 mm against the neighbours' mean 26 mm: 42.3 % loss, grade 3
     # wedge. At 1 mm sampling its range reaches below 40 %, so the grade is flagged 2-3
     # and the level is limited.
     truth = 100 * (1 - 15 / 26)
@@ -249,7 +258,7 @@ def test_compare_flags_progression_only_where_a_level_lost_height(
     # 27 -> 25 mm everywhere (2 mm, below it: within measurement error, no flag).
     later_specs = [
         SPECS[0],
-        wedge("L1", anterior_height_mm=9.0, posterior_height_mm=26.0),
+        wall_wedge("L1", anterior_wall_mm=9.0, posterior_wall_mm=26.0),
         normal("L2", 25.0),
     ]
     later = _write(tmp_path / "later.nii.gz", later_specs)
@@ -285,7 +294,7 @@ def test_into_case_round_trips_and_assess_cites_the_measured_study(
     assert (ct.study_id, ct.study_date) == ("CT-9", date(2026, 11, 20))
     l1 = next(f for f in ct.findings if f.level is Level.L1)
     assert l1.anterior_height_mm == pytest.approx(15.0, abs=DIAGONAL_MM)
-    assert l1.kyphotic_deformity is True  # wedge ~26 deg >= 15 deg
+    assert l1.kyphotic_deformity is True  # wedge ~19 deg >= 15 deg
     assert "kypho measure" in (l1.source or "") and "CT-9" in (l1.source or "")
 
     result = assess(after, load_policy("medicare-l34106"), on=date(2026, 11, 21))

@@ -13,7 +13,7 @@ from kypho.casefile import load_case
 from kypho.cli import main
 from kypho.domain.levels import Level
 from kypho.imaging.layouts import Layout, detect_layout
-from phantoms import VERSE_IDS, normal, spine, wedge, write_nifti
+from phantoms import VERSE_IDS, normal, spine, wall_heights_mm, wedge, write_nifti
 
 # T13 (VerSe label 28) sits between T12 (19) and L1 (20); its height is unlike both
 # neighbours, so a T13 mapped onto T12 or L1 would show.
@@ -43,10 +43,10 @@ def test_verse_float_labels_report_t13_by_name(
     assert list(levels) == ["T12", "T13", "L1", "L2"]
     assert levels["T13"]["in_level_enum"] is False
     tol = math.hypot(1.0, 1.0, 1.0)
-    for spec in SPECS:
-        got = levels[spec.structure]
-        assert got["anterior_height_mm"] == pytest.approx(spec.anterior_height_mm, abs=tol)
-        assert got["posterior_height_mm"] == pytest.approx(spec.posterior_height_mm, abs=tol)
+    for spec in SPECS:  # heights at the walls, the default stations
+        got, (front, _, back) = levels[spec.structure], wall_heights_mm(spec)
+        assert got["anterior_height_mm"] == pytest.approx(front, abs=tol)
+        assert got["posterior_height_mm"] == pytest.approx(back, abs=tol)
 
 
 def test_t13_never_becomes_a_neighbouring_level_in_the_case(
@@ -62,7 +62,7 @@ def test_t13_never_becomes_a_neighbouring_level_in_the_case(
     findings = load_case(out).imaging[-1].findings
     assert [f.level for f in findings] == [Level.T12, Level.L1, Level.L2]
     l1 = findings[1]
-    assert l1.anterior_height_mm == pytest.approx(16.0, abs=math.sqrt(3))
+    assert l1.anterior_height_mm == pytest.approx(wall_heights_mm(SPECS[2])[0], abs=math.sqrt(3))
     assert findings[0].posterior_height_mm == pytest.approx(25.0, abs=math.sqrt(3))
 
 

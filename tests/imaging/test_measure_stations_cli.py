@@ -31,7 +31,7 @@ def _json(capsys: pytest.CaptureFixture[str], *args: object) -> dict:
     ("given", "stations"),
     [
         (["--stations", "walls"], "walls"),
-        ([], "ts-15-50-85"),
+        ([], "walls"),  # the default: kypho.morphometry.types.DEFAULT_STATIONS
         (["--stations", "ts-15-50-85"], "ts-15-50-85"),
     ],  # fmt: skip
 )

@@ -14,7 +14,7 @@ from kypho.cli import main
 from kypho.errors import InvalidInput
 from kypho.imaging.nifti import load_labels
 from kypho.imaging.study import measure_study
-from kypho.morphometry.types import Quality, ReferenceMethod
+from kypho.morphometry.types import Quality, ReferenceMethod, Stations
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "totalsegmentator"
 REPORT = DATA / "spine_report" / "example_ct_report"
@@ -28,8 +28,11 @@ def real() -> Path:
 
 
 def test_real_total_layout_with_body_mask_against_spine_report(real: Path) -> None:
+    # The report reads at its own 15/50/85 % stations: compared at the same stations.
     spine = measure_study(
-        real / "totalseg.nii.gz", body_path=real / "totalseg_vertebrae_body.nii.gz"
+        real / "totalseg.nii.gz",
+        body_path=real / "totalseg_vertebrae_body.nii.gz",
+        stations=Stations.TS_15_50_85,
     )
     report = json.loads((real / "spine_report.json").read_text())["results"]
     assert spine.layout == "total"

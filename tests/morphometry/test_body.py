@@ -11,9 +11,24 @@ from kypho.morphometry.body import measure_vertebra
 from kypho.morphometry.cobb import regional_kyphosis
 from kypho.morphometry.sixpoint import cobb_angle_deg
 from kypho.morphometry.spine import grade_spine
-from kypho.morphometry.types import Morphology, Quality, ReferenceMethod, VertebraMeasurement
+from kypho.morphometry.types import (
+    Morphology,
+    Quality,
+    ReferenceMethod,
+    Stations,
+    VertebraMeasurement,
+)
 from kypho.morphometry.voxels import VolumeGeometry, vertebra_voxels
-from phantoms import biconcave, crush, normal, reorient, spine, wedge  # noqa: E402
+from phantoms import (  # noqa: E402
+    biconcave,
+    crush,
+    normal,
+    reorient,
+    spine,
+    wall_heights_mm,
+    wall_wedge,
+    wedge,
+)
 
 SPECS = [
     normal("T12", 25.0),
@@ -41,10 +56,23 @@ RANDOM_SPACINGS = [(0.5, 0.5, 0.5), (1.0, 1.0, 1.0), (1.0, 0.7, 1.2), (1.5, 1.5,
 RANDOM_SPACINGS += [(0.8, 0.8, 2.0), (1.0, 1.0, 2.5), (3.0, 3.0, 3.0)]
 
 
-def _measure(ph):
+def _measure(ph, stations=None):
+    """Every level measured (at ``stations``; ``None``: measure_vertebra's default), graded."""
     geo = VolumeGeometry(affine=ph.affine, shape=ph.labels.shape)
-    found = [measure_vertebra(v, geo) for v in vertebra_voxels(ph.labels, ph.names)]
+    at = {} if stations is None else {"stations": stations}
+    found = [measure_vertebra(v, geo, **at) for v in vertebra_voxels(ph.labels, ph.names)]
     return grade_spine(found, method="test")
+
+
+def _truth(spec, stations):
+    """Phantom truth (Ha, Hm, Hp): at the walls, or at 15/50/85 % (the spec's heights)."""
+    return wall_heights_mm(spec) if stations is Stations.WALLS else spec.heights_mm
+
+
+def test_the_default_stations_are_the_walls() -> None:
+    ph = spine(SPECS[:3], spacing_mm=(1.5, 1.5, 1.5))
+    assert _measure(ph).get("L1").vertebra.stations is Stations.WALLS
+    assert _measure(ph).levels == _measure(ph, Stations.WALLS).levels
 
 
 @pytest.mark.parametrize(("spacing", "tilts", "coronal"), CASES)
@@ -52,12 +80,11 @@ def test_heights_within_one_voxel_diagonal(spacing, tilts, coronal) -> None:
     # One voxel diagonal: a binary mask can place a surface anywhere within a voxel.
     ph = spine(SPECS, spacing_mm=spacing, tilts_deg=tilts, coronal_deg=coronal)
     tol = math.hypot(*spacing)
-    result = _measure(ph)
-    for spec in SPECS:
-        v = result.get(spec.structure).vertebra
-        assert v.anterior_height_mm == pytest.approx(spec.anterior_height_mm, abs=tol)
-        assert v.middle_height_mm == pytest.approx(spec.middle_height_mm, abs=tol)
-        assert v.posterior_height_mm == pytest.approx(spec.posterior_height_mm, abs=tol)
+    for stations in Stations:
+        result = _measure(ph, stations)
+        for spec in SPECS:
+            got = result.get(spec.structure).vertebra.heights_mm
+            assert got == pytest.approx(_truth(spec, stations), abs=tol), (stations, spec)
 
 
 @pytest.mark.parametrize(("spacing", "tilts", "coronal"), FINE)
@@ -82,8 +109,10 @@ def test_wedge_and_cobb_angles_within_3_degrees(spacing, tilts, coronal) -> None
 def test_grades_and_types_exact_away_from_boundaries(spacing, tilts, coronal) -> None:
     ph = spine(SPECS, spacing_mm=spacing, tilts_deg=tilts, coronal_deg=coronal)
     result = _measure(ph)
-    # Truths: L1 loses 15/27 anterior (44 %, grade 3, wedge); L3 17 vs ~27.5 (38 %, grade 2,
-    # biconcave, 18 vs 27.5: 35 %); L5 15 vs 28 (46 %, grade 3, crush); the rest < 12 %.
+    # Truths at the walls (the default): L1 Ha 12.6 vs 26 mm (51 %, grade 3, wedge; 42 %
+    # at 15 %); L3 18 vs ~27.5 (35 %, grade 2, biconcave); L5 15 vs 28 (46 %, grade 3,
+    # crush); the rest < 12 %. Normal, biconcave and crushed bodies read the same at
+    # either stations (flat outside the central dip).
     expect = {
         "L1": (3, Morphology.WEDGE),
         "L3": (2, Morphology.BICONCAVE),
@@ -96,16 +125,18 @@ def test_grades_and_types_exact_away_from_boundaries(spacing, tilts, coronal) ->
         assert (lv.genant_grade, lv.morphology) == (grade, kind), name
 
 
-def _true_grading():
-    exact = [
-        VertebraMeasurement(
-            structure=s.structure,
-            anterior_height_mm=s.anterior_height_mm,
-            middle_height_mm=s.middle_height_mm,
-            posterior_height_mm=s.posterior_height_mm,
+def _true_grading(stations):
+    exact = []
+    for s in SPECS:
+        a, m, p = _truth(s, stations)
+        exact.append(
+            VertebraMeasurement(
+                structure=s.structure,
+                anterior_height_mm=a,
+                middle_height_mm=m,
+                posterior_height_mm=p,
+            )
         )
-        for s in SPECS
-    ]
     return grade_spine(exact, method="truth")
 
 
@@ -124,26 +155,32 @@ def _random_spine(spacing, seed):
 def test_random_spines_heights_within_diagonal_angles_within_3_deg_or_flagged(
     spacing, seed
 ) -> None:
-    result = _measure(_random_spine(spacing, seed))
-    truth_loss = _true_grading()
+    ph = _random_spine(spacing, seed)
+    for stations in Stations:  # the accuracy holds at the walls and at 15/50/85 %
+        _check_random_spine(_measure(ph, stations), stations, spacing)
+
+
+def _check_random_spine(result, stations, spacing) -> None:
+    truth_loss = _true_grading(stations)
     tol = math.hypot(*spacing)
     for spec in SPECS:
         lv = result.get(spec.structure)
         v = lv.vertebra
-        for got, truth in zip(v.heights_mm, spec.heights_mm, strict=True):
-            assert got == pytest.approx(truth, abs=tol), spec.structure
-            assert got == pytest.approx(truth, abs=v.height_doubt_mm), spec.structure
+        where = (stations.value, spec.structure)
+        for got, truth in zip(v.heights_mm, _truth(spec, stations), strict=True):
+            assert got == pytest.approx(truth, abs=tol), where
+            assert got == pytest.approx(truth, abs=v.height_doubt_mm), where
         true = truth_loss.get(spec.structure)
         if true.height_loss_pct is not None:  # the true loss lies inside the stated range
             lo, hi = lv.height_loss_range_pct
-            assert lo <= true.height_loss_pct <= hi, spec.structure
+            assert lo <= true.height_loss_pct <= hi, where
         error = abs(v.wedge_angle_deg - spec.wedge_angle_deg)
         flagged = [i for i in v.issues if i.reason.startswith("wedge angle uncertain")]
         if max(spacing) <= 1.5:
-            assert error <= 3.0, spec.structure
-            assert not flagged and v.wedge_angle_doubt_deg is None, spec.structure
+            assert error <= 3.0, where
+            assert not flagged and v.wedge_angle_doubt_deg is None, where
         else:  # flagged, and the truth within the stated doubt
-            assert flagged and error <= v.wedge_angle_doubt_deg, spec.structure
+            assert flagged and error <= v.wedge_angle_doubt_deg, where
 
 
 @pytest.mark.parametrize(
@@ -153,12 +190,12 @@ def test_random_spines_heights_within_diagonal_angles_within_3_deg_or_flagged(
 def test_a_grade_near_a_boundary_is_flagged_where_the_sampling_cannot_settle_it(
     spacing, flagged
 ) -> None:
-    # L2 loses 15 % anteriorly against its neighbours' 27 mm: grade 0, 5 points from
-    # grade 1. At 0.5 mm the loss is known to about +-2.5 points: grade 0, no flag. At
-    # 3 mm, to about +-14: the measured loss there is 23 % (grade 1, wrong), and the flag
-    # says the grade may be anything from 0 to 2.
-    specs = [normal("L1", 27.0), wedge("L2", anterior_height_mm=22.95, posterior_height_mm=27.0)]
-    specs.append(normal("L3", 27.0))
+    # L2 loses 15 % at its anterior wall against its neighbours' 27 mm: grade 0, 5 points
+    # from grade 1. At 0.5 mm the loss is known to about +-2.5 points: grade 0, no flag.
+    # At 3 mm, to about +-13: the measured loss there is 13 % (range 0-26 %), and the
+    # flag says the grade may be anything from 0 to 2.
+    l2 = wall_wedge("L2", anterior_wall_mm=22.95, posterior_wall_mm=27.0)
+    specs = [normal("L1", 27.0), l2, normal("L3", 27.0)]
     lv = _measure(spine(specs, spacing_mm=spacing)).get("L2")
     lo, hi = lv.height_loss_range_pct
     assert lo <= 15.0 <= hi
@@ -217,18 +254,26 @@ def test_thick_slices_and_edge_cut_are_flagged_not_fatal() -> None:
     assert result.get("L2").quality is not Quality.POOR
 
 
-def test_single_vertebra_uses_own_posterior_height_and_says_so() -> None:
-    result = _measure(spine([wedge("L1", anterior_height_mm=18.0)], spacing_mm=(1, 1, 1)))
-    lv = result.get("L1")
+# By hand: Ha/Hp = 18/26 at the stations read, a loss of 30.8 %: grade 2 (25-40 %), a
+# wedge. At the walls the 1 mm mask reads Ha 18.5, Hp 25.4 mm (each within one step):
+# 27.0 %, still grade 2, but its doubt reaches grade 1.
+@pytest.mark.parametrize(
+    ("stations", "l1", "grades"),
+    [
+        (Stations.WALLS, wall_wedge("L1", anterior_wall_mm=18.0), (1, 3)),
+        (Stations.TS_15_50_85, wedge("L1", anterior_height_mm=18.0), (2, 3)),
+    ],
+)
+def test_single_vertebra_uses_own_posterior_height_and_says_so(stations, l1, grades) -> None:
+    lv = _measure(spine([l1], spacing_mm=(1, 1, 1)), stations).get("L1")
     assert lv.reference_method is ReferenceMethod.OWN_POSTERIOR
     assert lv.reference_from == "own posterior height (no intact neighbour in view)"
     assert lv.quality is Quality.LIMITED
-    # By hand: Ha/Hp = 18/26, a loss of 30.8 %: grade 2 (25-40 %), a wedge.
     assert lv.height_loss_pct == pytest.approx(30.8, abs=4.0)
     assert (lv.genant_grade, lv.morphology) == (2, Morphology.WEDGE)
     lo, hi = lv.height_loss_range_pct  # the low end carries the heights' doubt...
-    assert 30.8 - 8 < lo <= 30.8 and hi == 100.0  # ...the high end an unseen crush
-    assert lv.genant_grade_range == (2, 3)
+    assert lv.height_loss_pct - 8 < lo <= 30.8 and hi == 100.0  # ...the high end a crush
+    assert lv.genant_grade_range == grades
 
 
 def test_doubling_spacing_doubles_heights() -> None:
@@ -244,12 +289,13 @@ def test_half_millimetre_grid_heights_and_angles() -> None:
     # The finest spacing the issue asks for (0.5 mm), tilted; three levels keep it fast.
     spacing = (0.5, 0.5, 0.5)
     ph = spine(SPECS[:3], spacing_mm=spacing, tilts_deg=[-12.0, -4.0, 8.0])
-    result = _measure(ph)
-    for spec in SPECS[:3]:
-        v = result.get(spec.structure).vertebra
-        truth = (spec.anterior_height_mm, spec.middle_height_mm, spec.posterior_height_mm)
-        assert v.heights_mm == pytest.approx(truth, abs=math.hypot(*spacing))
-        assert v.wedge_angle_deg == pytest.approx(spec.wedge_angle_deg, abs=3.0)
+    for stations in Stations:
+        result = _measure(ph, stations)
+        for spec in SPECS[:3]:
+            v = result.get(spec.structure).vertebra
+            truth = _truth(spec, stations)
+            assert v.heights_mm == pytest.approx(truth, abs=math.hypot(*spacing)), stations
+            assert v.wedge_angle_deg == pytest.approx(spec.wedge_angle_deg, abs=3.0)
 
 
 def test_a_mask_thinnest_front_to_back_has_no_body_frame() -> None:

@@ -11,7 +11,7 @@ from kypho.morphometry.levels import measure_levels
 from kypho.morphometry.types import Quality, Stations
 from kypho.morphometry.voxels import VolumeGeometry, vertebra_voxels
 from kypho.workflows.measure import measure_labels
-from phantoms import TOTAL_IDS, crush, normal, spine
+from phantoms import TOTAL_IDS, crush, normal, spine, wall_wedge
 
 NAMES = ("T11", "T12", "L1", "L2", "L3")
 
@@ -120,6 +120,21 @@ def test_a_body_much_smaller_than_the_one_above_is_flagged(side: float, flagged:
     measured = measure_levels(pairs, layout="t", stations=Stations.WALLS, max_slice_thickness_mm=3)
     reasons = _flags(check_labels(measured))["L2"]
     assert any("footprint" in r for r in reasons) is flagged
+
+
+@pytest.mark.parametrize("stations", list(Stations))
+def test_a_wedge_fracture_is_not_a_label_problem(stations: Stations) -> None:
+    # Ha 13, Hp 26 mm at the walls (50 % anterior loss). By hand, its volume over its
+    # largest height (the check before) gave (13 + 26) / 2 / 26 = 0.75 of the footprint
+    # of its neighbours, below FOOTPRINT_MIN_RATIO; over its mean height, 1.0.
+    specs = [normal("T12"), wall_wedge("L1", anterior_wall_mm=13.0), normal("L2")]
+    ph = spine(specs, spacing_mm=(1.0, 1.0, 1.0))
+    geometry = VolumeGeometry(affine=ph.affine, shape=ph.labels.shape)
+    pairs = [(v, geometry) for v in vertebra_voxels(ph.labels, ph.names)]
+    measured = measure_levels(pairs, layout="t", stations=stations, max_slice_thickness_mm=3)
+    checked = check_labels(measured)
+    assert all(not reasons for reasons in _flags(checked).values())
+    assert checked.get("L1").genant_grade == 3  # the fracture is still seen
 
 
 def test_the_workflow_flags_swapped_labels_in_an_array(phantom) -> None:

@@ -15,7 +15,7 @@ from kypho.morphometry.types import (
     VertebraMeasurement,
 )
 from kypho.morphometry.voxels import VolumeGeometry, vertebra_voxels
-from phantoms import Phantom, VertebraSpec, crush, normal, spine, wedge
+from phantoms import Phantom, VertebraSpec, crush, normal, spine, wall_wedge
 
 SPACING_MM = (1.0, 1.0, 1.0)
 
@@ -51,9 +51,10 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 def test_a_wedge_gets_the_same_grade_with_or_without_its_neighbours() -> None:
-    # By hand: Ha 18.2 mm against the neighbours' mean anterior height (25 + 27) / 2 =
-    # 26 mm, or against its own Hp of 26 mm: 1 - 18.2 / 26 = 30.0 % either way, grade 2.
-    spec = wedge("L1", anterior_height_mm=18.2, posterior_height_mm=26.0)
+    # By hand, at the walls (the default stations): Ha 18.2 mm against the neighbours'
+    # mean anterior height (25 + 27) / 2 = 26 mm, or against its own Hp of 26 mm:
+    # 1 - 18.2 / 26 = 30.0 % either way, grade 2.
+    spec = wall_wedge("L1", anterior_wall_mm=18.2, posterior_wall_mm=26.0)
     full, alone = _full_and_cropped(spec, neighbour_mm=(25.0, 27.0))
     for lv in (full, alone):
         assert lv.height_loss_pct == pytest.approx(30.0, abs=4.0)

@@ -26,13 +26,14 @@ from kypho.workflows.measure import (
     measure_file,
     measure_labels,
 )
-from phantoms import TOTAL_IDS, normal, spine, wedge, write_nifti
+from phantoms import TOTAL_IDS, normal, spine, wall_wedge, write_nifti
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "cases"
 CASE = EXAMPLES / "01-acute-l1-worsening-candidate.json"
 SPECS = [
     normal("T12", 25.0),
-    wedge("L1", anterior_height_mm=15.0, posterior_height_mm=26.0),
+    # Heights at the walls (the default stations): Ha 15, Hp 26 mm at the walls.
+    wall_wedge("L1", anterior_wall_mm=15.0, posterior_wall_mm=26.0),
     normal("L2", 27.0),
 ]
 DIAGONAL_MM = math.sqrt(3)  # 1 mm voxels: a mask places a surface within one diagonal
@@ -209,7 +210,7 @@ def test_landmarks_are_measured_from_json(tmp_path: Path) -> None:
 
 def test_compare_files_and_kyphosis_spans(study: Path, tmp_path: Path) -> None:
     later = tmp_path / "later.nii.gz"
-    specs = [SPECS[0], wedge("L1", anterior_height_mm=9.0, posterior_height_mm=26.0), SPECS[2]]
+    specs = [SPECS[0], wall_wedge("L1", anterior_wall_mm=9.0, posterior_wall_mm=26.0), SPECS[2]]
     write_nifti(spine(specs, label_ids=TOTAL_IDS), later)
     changes = {c.structure: c.progression for c in compare_files(study, later)}
     assert changes == {"T12": False, "L1": True, "L2": False}

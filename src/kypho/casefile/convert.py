@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from kypho.casefile.schema import (
+    BoneDensityModel,
     CaseModel,
     ConservativeTreatmentModel,
     ContinuumOfCareModel,
@@ -44,6 +45,7 @@ from kypho.domain import (
     RiskFactors,
     SuspicionSigns,
 )
+from kypho.domain.imaging import BoneDensity
 
 _In = TypeVar("_In")
 _Out = TypeVar("_Out")
@@ -83,6 +85,9 @@ def imaging_from_model(model: ImagingStudyModel) -> ImagingStudy:
         study_date=model.date,
         study_id=model.study_id,
         findings=tuple(LevelFinding(**f.model_dump()) for f in model.findings),
+        bone_density=None
+        if model.bone_density is None
+        else BoneDensity(**model.bone_density.model_dump()),
     )
 
 
@@ -165,6 +170,9 @@ def model_from_imaging(study: ImagingStudy) -> ImagingStudyModel:
             LevelFindingModel(**_same_names(f, LevelFindingModel.model_fields))
             for f in study.findings
         ],
+        bone_density=None
+        if study.bone_density is None
+        else BoneDensityModel(**_same_names(study.bone_density, BoneDensityModel.model_fields)),
     )
 
 

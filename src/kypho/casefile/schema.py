@@ -29,6 +29,13 @@ from kypho.domain import (
 )
 from kypho.domain.care import BED_DAYS_PER_MONTH_MAX
 from kypho.domain.chronology import EARLIEST_DATE
+from kypho.domain.imaging import (
+    BONE_DENSITY_LEVELS,
+    PLAUSIBLE_TRABECULAR_HU,
+    BoneDensityFlag,
+    ContrastPhase,
+    bone_density_flag,
+)
 from kypho.domain.patient import LB_PER_KG
 from kypho.domain.symptoms import NRS_MAX, ODI_MAX_PCT, RDQ_MAX
 
@@ -189,11 +196,56 @@ class LevelFindingModel(_Record):
         return self
 
 
+Hu = Annotated[float, Bounded(*PLAUSIBLE_TRABECULAR_HU, unit="HU")]
+
+
+class BoneDensityModel(_Record):
+    """A CT's trabecular attenuation at one level: a screening flag, never a diagnosis."""
+
+    level: LevelField
+    mean_hu: Hu
+    median_hu: Hu | None = None
+    voxel_count: Annotated[int, Bounded(1, whole=True)] | None = None
+    roi: str | None = None
+    flag: BoneDensityFlag | None = None
+    contrast_phase: ContrastPhase = ContrastPhase.UNKNOWN
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _screenable(self) -> Self:
+        if self.level not in BONE_DENSITY_LEVELS:
+            raise PydanticCustomError(
+                "level",
+                "expected one of T12-L5 (the levels Pickhardt 2013's thresholds hold for)",
+                {"at": "level", "found": str(self.level)},
+            )
+        expected = bone_density_flag(self.mean_hu)
+        if self.flag is not None and self.flag is not expected:
+            raise PydanticCustomError(
+                "flag",
+                "expected {expected} for mean_hu {hu} (Pickhardt 2013: <= 110, <= 160, > 160 HU)",
+                {"expected": expected.value, "hu": f"{self.mean_hu:g}", "at": "flag",
+                 "found": self.flag.value},
+            )  # fmt: skip
+        return self
+
+
 class ImagingStudyModel(_Record):
     modality: Modality
     date: IsoDate | None = None
     study_id: str | None = None
     findings: list[LevelFindingModel] = Field(default_factory=list)
+    bone_density: BoneDensityModel | None = None
+
+    @model_validator(mode="after")
+    def _density_on_ct(self) -> Self:
+        if self.bone_density is not None and self.modality is not Modality.CT:
+            raise PydanticCustomError(
+                "modality",
+                "expected a CT study for bone_density (trabecular attenuation in HU)",
+                {"at": "bone_density", "found": str(self.modality)},
+            )
+        return self
 
 
 class PainModel(_Record):

@@ -68,7 +68,7 @@ def _check_output(option: str, path: Path | None) -> None:
 
 
 def _case_with_study(
-    spine: Any, case_path: Path, study_date: str | None, study_id: str | None
+    measured: Any, case_path: Path, study_date: str | None, study_id: str | None
 ) -> bytes:
     from datetime import date
 
@@ -79,19 +79,27 @@ def _case_with_study(
     if study_date is None:
         raise InvalidInput("--into-case: expected --study-date YYYY-MM-DD as well")
     day = parse_date("--study-date", study_date, default=date.min)
-    case = add_study_to_case(load_case(case_path), spine, study_date=day, study_id=study_id)
+    case = add_study_to_case(
+        load_case(case_path),
+        measured.spine,
+        study_date=day,
+        study_id=study_id,
+        density=getattr(measured, "density", None),  # a CT series: its bone density
+    )
     return dump_case(case).encode("utf-8")
 
 
-def _spine_text(spine: Any, fmt: str, cobb: list[str], *, image: dict[str, str] | None) -> str:
+def _spine_text(
+    spine: Any, fmt: str, cobb: list[str], *, image: dict[str, str] | None, density: Any = None
+) -> str:
     """The table (or JSON); with ``--image``, what the picture shows and where it went."""
     from kypho.morphometry.report import spine_dict, spine_table
 
     rows = _cobb_rows(spine, cobb)
     if fmt == "json":
         extra: dict[str, Any] = {} if image is None else {"image": image}
-        return json.dumps(spine_dict(spine, cobb=rows, **extra), indent=2)
-    lines = [spine_table(spine)]
+        return json.dumps(spine_dict(spine, density=density, cobb=rows, **extra), indent=2)
+    lines = [spine_table(spine, density=density)]
     for c in rows:
         doubt = c["cobb_angle_doubt_deg"]
         shown = f"{c['cobb_angle_deg']}" + ("" if doubt is None else f" +-{doubt}")
@@ -148,7 +156,8 @@ def _measure_dicom(dicom: dict[str, Any], options: dict[str, Any]) -> tuple[Any,
 
     limits = {k: options[k] for k in ("layout", "body_path", "max_voxels", "max_file_bytes")}
     limits["max_slice_thickness_mm"] = options["max_slice_thickness_mm"]
-    limits["density"] = dicom["dicom_out"] is not None or dicom["push"]  # HU in the SR
+    limits["stations"] = options["stations"]  # one default for every input (the walls)
+    limits["density"] = True  # HU per level, the screen and the contrast phase (JSON, SR)
     if dicom["ct"] is not None:
         measured = wf.measure_ct(dicom["ct"], dicom["labels"], **limits)
     else:
@@ -223,15 +232,17 @@ def measure_command(
     study: Annotated[str | None, typer.Option(help="Study Instance UID to pull.")] = None,
     series: Annotated[str | None, typer.Option(help="CT Series Instance UID, if several.")] = None,
     push: Annotated[bool, typer.Option(help="Store SEG + SR in the PACS (STOW-RS).")] = False,
-    # ts-15-50-85 until the app, the screener and the DICOM path read at the walls too:
-    # one mask must get one grade wherever it is measured (see docs/morphometry.md).
+    # The default is kypho's one default (DEFAULT_STATIONS, the walls), as in the app, the
+    # screener and the DICOM path: one mask gets one grade wherever it is measured.
     stations: Annotated[
-        str, typer.Option(help="ts-15-50-85 (15/50/85 % of depth) or walls (six-point).")
-    ] = "ts-15-50-85",
+        str | None,
+        typer.Option(help="walls (six-point, the default) or ts-15-50-85 (15/50/85 % of depth)."),
+    ] = None,
 ) -> None:
     """Measure vertebral heights, Genant grade, wedge angle and volume per level."""
     from kypho.config import load_settings
     from kypho.imaging.layouts import parse_layout
+    from kypho.morphometry.types import DEFAULT_STATIONS
     from kypho.workflows.measure import parse_stations
 
     if fmt not in ("text", "json"):
@@ -244,7 +255,7 @@ def measure_command(
         "max_file_bytes": settings.max_image_file_bytes,
         "max_landmarks_file_bytes": settings.max_landmarks_file_bytes,
         "max_slice_thickness_mm": max_slice_thickness_mm,
-        "stations": parse_stations(stations),
+        "stations": DEFAULT_STATIONS if stations is None else parse_stations(stations),
     }
     dicom = {
         "ct": ct,
@@ -276,12 +287,13 @@ def measure_command(
         assert input_path is not None  # checked above
         measured = measure_file(input_path, keep_image=image is not None, **options)
     if into_case is not None and out is not None:
-        files[out] = _case_with_study(measured.spine, into_case, study_date, study_id)
+        files[out] = _case_with_study(measured, into_case, study_date, study_id)
     drawn = ""
     if image is not None:
         files[image], drawn = _picture(measured)
     shown = None if image is None else {"path": str(image), "shows": drawn}
-    text = _spine_text(measured.spine, fmt, cobb or [], image=shown)
+    density = getattr(measured, "density", None)  # a CT series: its bone density
+    text = _spine_text(measured.spine, fmt, cobb or [], image=shown, density=density)
     if files:
         from kypho.documents.write import write_documents
 

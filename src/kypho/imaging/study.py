@@ -17,7 +17,7 @@ from kypho.imaging.layouts import Layout, detect_layout
 from kypho.imaging.nifti import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_VOXELS, LabelImage, load_labels
 from kypho.imaging.volume import measure_pairs, measure_volume
 from kypho.morphometry.structures import normalise_structure
-from kypho.morphometry.types import SpineMeasurement
+from kypho.morphometry.types import DEFAULT_STATIONS, SpineMeasurement, Stations
 from kypho.morphometry.voxels import LabelIndex, VertebraVoxels, VolumeGeometry
 
 
@@ -62,6 +62,7 @@ def measure_study(
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     max_slice_thickness_mm: float = 3.0,
     image: LabelImage | None = None,
+    stations: Stations = DEFAULT_STATIONS,
 ) -> SpineMeasurement:
     """Measure every vertebra in a NIfTI label volume (or TotalSegmentator folder).
 
@@ -78,11 +79,18 @@ def measure_study(
     image
         ``path`` already loaded (by ``load_labels``), so a caller that also draws the
         labels reads the file once.
+    stations
+        Where the heights are read (``Stations``): at the walls (six-point) or at
+        15/50/85 % of depth; ``DEFAULT_STATIONS`` unless the caller says.
     """
     if path.is_dir() or layout is Layout.TOTAL_FILES:
         pairs = list(_folder_voxels(path, max_voxels=max_voxels, max_file_bytes=max_file_bytes))
         return measure_pairs(
-            path, pairs, layout=Layout.TOTAL_FILES, max_slice_thickness_mm=max_slice_thickness_mm
+            path,
+            pairs,
+            layout=Layout.TOTAL_FILES,
+            max_slice_thickness_mm=max_slice_thickness_mm,
+            stations=stations,
         )
     image = image or load_labels(path, max_voxels=max_voxels, max_file_bytes=max_file_bytes)
     if layout is None:
@@ -99,4 +107,5 @@ def measure_study(
         header_names=image.header_names,
         body=body,
         max_slice_thickness_mm=max_slice_thickness_mm,
+        stations=stations,
     )

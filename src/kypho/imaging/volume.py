@@ -7,7 +7,6 @@ geometry (the web app, the screener, a test) measures it as the CLI measures a f
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -17,14 +16,9 @@ from numpy.typing import NDArray
 
 from kypho.errors import ImageGeometryError, InvalidInput
 from kypho.imaging.layouts import Layout, label_names, layout_from_labels
-from kypho.morphometry.body import measure_vertebra
-from kypho.morphometry.spine import grade_spine
-from kypho.morphometry.types import Issue, Quality, SpineMeasurement, VertebraMeasurement
+from kypho.morphometry.levels import measure_levels
+from kypho.morphometry.types import DEFAULT_STATIONS, SpineMeasurement, Stations
 from kypho.morphometry.voxels import LabelIndex, VertebraVoxels, VolumeGeometry
-
-logger = logging.getLogger(__name__)
-MASK_METHOD = "mask, endplate-normal frame, stations at 15/50/85 % of depth"
-
 
 MAX_FLOAT_LABEL = 2.0**53  # floats above are not exact integers (IEEE 754 binary64)
 LABEL_CHUNK = 1 << 22  # values checked per step: bounds the temporaries of the check
@@ -125,36 +119,22 @@ def checked_affine(
     return matrix
 
 
-def _measure_safely(
-    voxels: VertebraVoxels, geometry: VolumeGeometry, *, max_slice_thickness_mm: float
-) -> VertebraMeasurement:
-    try:
-        return measure_vertebra(voxels, geometry, max_slice_thickness_mm=max_slice_thickness_mm)
-    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as err:
-        logger.warning("%s: could not be measured: %s", voxels.structure, err)
-        issue = Issue(quality=Quality.POOR, reason=f"could not be measured: {err}")
-        return VertebraMeasurement(structure=voxels.structure, issues=(issue,))
-
-
 def measure_pairs(
     where: object,
     pairs: Sequence[tuple[VertebraVoxels, VolumeGeometry]],
     *,
     layout: Layout,
     max_slice_thickness_mm: float,
+    stations: Stations = DEFAULT_STATIONS,
 ) -> SpineMeasurement:
-    """Measure and grade each vertebra; a bad level is flagged ``POOR``, never raised."""
+    """Measure and grade each vertebra at ``stations``; a bad level is ``POOR``, never raised."""
     if not pairs:
         raise InvalidInput(f"{where}: expected at least one vertebra, found an empty mask")
-    measured = [
-        _measure_safely(v, g, max_slice_thickness_mm=max_slice_thickness_mm) for v, g in pairs
-    ]
-    spine = grade_spine(measured, method=MASK_METHOD, layout=layout.value)
-    return SpineMeasurement(
-        levels=spine.levels,
-        method=spine.method,
-        layout=spine.layout,
-        voxel_size_mm=pairs[0][1].spacing_mm,
+    return measure_levels(
+        pairs,
+        layout=layout.value,
+        stations=stations,
+        max_slice_thickness_mm=max_slice_thickness_mm,
     )
 
 
@@ -167,8 +147,13 @@ def measure_volume(
     header_names: Mapping[int, str] | None = None,
     body: NDArray[np.bool_] | None = None,
     max_slice_thickness_mm: float = 3.0,
+    stations: Stations = DEFAULT_STATIONS,
 ) -> SpineMeasurement:
-    """Measure every vertebra of a checked label array (``body``: same shape, bodies only)."""
+    """Measure every vertebra of a checked label array (``body``: same shape, bodies only).
+
+    ``stations``: where the heights are read (``Stations``; ``DEFAULT_STATIONS`` unless
+    the caller says).
+    """
     names_in_header = dict(header_names or {})
     if layout is None:
         top = int(labels.max())
@@ -183,4 +168,10 @@ def measure_volume(
             f"{list(index.present)[:20]}; try --layout"
         )
     pairs = [(v, geometry) for v in kept]
-    return measure_pairs(where, pairs, layout=layout, max_slice_thickness_mm=max_slice_thickness_mm)
+    return measure_pairs(
+        where,
+        pairs,
+        layout=layout,
+        max_slice_thickness_mm=max_slice_thickness_mm,
+        stations=stations,
+    )

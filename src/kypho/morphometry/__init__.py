@@ -7,17 +7,20 @@ from kypho.morphometry.sixpoint import cobb_angle_deg, heights_mm, wedge_angle_d
 from kypho.morphometry.spine import grade_spine
 from kypho.morphometry.to_case import study_from_measurement
 from kypho.morphometry.types import (
+    DEFAULT_STATIONS,
     LevelMeasurement,
     Morphology,
     Quality,
     ReferenceMethod,
     SixPoints,
     SpineMeasurement,
+    Stations,
     VertebraMeasurement,
 )
 from kypho.morphometry.voxels import LabelIndex, VertebraVoxels, VolumeGeometry, vertebra_voxels
 
 __all__ = [
+    "DEFAULT_STATIONS",
     "LabelIndex",
     "LevelChange",
     "LevelMeasurement",
@@ -26,6 +29,7 @@ __all__ = [
     "ReferenceMethod",
     "SixPoints",
     "SpineMeasurement",
+    "Stations",
     "VertebraMeasurement",
     "VertebraVoxels",
     "VolumeGeometry",

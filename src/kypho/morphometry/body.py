@@ -32,6 +32,7 @@ from kypho.morphometry.endplates import (
 from kypho.morphometry.sixpoint import Frame, heights_mm
 from kypho.morphometry.station_windows import WALL_WINDOW_WIDEST, station_halves, station_levels
 from kypho.morphometry.types import (
+    DEFAULT_STATIONS,
     Endplate,
     Issue,
     Quality,
@@ -42,7 +43,6 @@ from kypho.morphometry.types import (
 from kypho.morphometry.voxels import MAX_VERTEBRA_VOXELS, VertebraVoxels, VolumeGeometry
 
 Floats = NDArray[np.float64]
-STATION_FRACTIONS = Stations.TS_15_50_85.depth_fractions  # of depth, from the anterior wall
 MIN_FOOTPRINT_VOXELS = 3
 CANAL_GAP_MM = 4.0  # an empty run this long on the midline marks the spinal canal
 FRAME_ROUNDS = 3
@@ -300,7 +300,7 @@ def measure_vertebra(
     *,
     min_body_voxels: int = 100,
     max_slice_thickness_mm: float = 3.0,
-    stations: Stations = Stations.TS_15_50_85,
+    stations: Stations = DEFAULT_STATIONS,
 ) -> VertebraMeasurement:
     """Heights, wedge angle, body volume and retropulsion of one vertebra.
 
@@ -315,9 +315,9 @@ def measure_vertebra(
     max_slice_thickness_mm
         A voxel extent along the body axis above this makes the level ``POOR``.
     stations
-        Where the heights are read: ``Stations.WALLS`` (six-point convention, what the
-        workflows and the CLI use) or ``Stations.TS_15_50_85`` (kept as this function's
-        default so that its behaviour is unchanged).
+        Where the heights are read: ``Stations.WALLS`` (six-point convention,
+        ``DEFAULT_STATIONS``, as everywhere in kypho) or ``Stations.TS_15_50_85``
+        (TotalSegmentator's 15/50/85 % of depth).
 
     Each height is within one sampling step (``height_doubt_mm``) of the distance between
     the mask's surfaces: each endplate level is a mean of samples that lie within half a

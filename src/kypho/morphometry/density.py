@@ -23,20 +23,23 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
 
-# Pickhardt PJ et al., Ann Intern Med 2013;158:588-95 (clinical reference 6.1): mean
-# trabecular attenuation of L1 <= 160 HU was 90 % sensitive and <= 110 HU more than 90 %
-# specific for DXA osteoporosis; performance similar at T12-L5; IV contrast did not matter.
-PICKHARDT_SENSITIVE_MAX_HU = 160.0
-PICKHARDT_SPECIFIC_MAX_HU = 110.0
-PICKHARDT_SOURCE = "Pickhardt 2013 (Ann Intern Med 158:588-95), clinical reference 6.1"
+# Pickhardt 2013's thresholds and the plausible HU range live in the domain (the case's
+# bone density finding checks against them too); clinical reference 6.1.
+from kypho.domain.imaging import (
+    PICKHARDT_SENSITIVE_MAX_HU,
+    PICKHARDT_SPECIFIC_MAX_HU,
+    PLAUSIBLE_TRABECULAR_HU,
+    ContrastPhase,
+)
+from kypho.morphometry.types import Quality, SpineMeasurement
+
 # PROJECT CONVENTION: the ROI keeps voxels at least this far (mm) from the body's surface,
 # so the cortical shell (about 1-2 mm) and the endplates are left out with margin.
 DEFAULT_EROSION_MM = 5.0
 # PROJECT CONVENTION: a smaller ROI (a crushed or cut body) is too noisy to screen on.
 MIN_ROI_VOLUME_MM3 = 500.0
-# PROJECT CONVENTION: a trabecular median outside this range means the CT is not in HU
-# (e.g. stored values without the rescale) or the label is not bone: no flag is given.
-PLAUSIBLE_TRABECULAR_HU = (-300.0, 1000.0)
+# PLAUSIBLE_TRABECULAR_HU (PROJECT CONVENTION): a trabecular median outside it means the
+# CT is not in HU (stored values without the rescale) or the label is not bone: no flag.
 # Pickhardt used L1 and found T12-L5 similar; the nearest to L1 is tried first and a tie
 # goes to the caudal level (PROJECT CONVENTION: lumbar bodies give larger ROIs).
 SCREENING_ORDER = ("L1", "L2", "T12", "L3", "L4", "L5")
@@ -245,3 +248,55 @@ def screen_density(
 
 def _why(passed: Sequence[str]) -> str:
     return "; ".join(passed)
+
+
+def levels_not_to_screen(spine: SpineMeasurement) -> dict[str, str]:
+    """Measured levels whose HU must not be screened on, with why.
+
+    A fractured body (Genant grade >= 1) reads denser from compacted bone; a POOR level's
+    mask is not trusted.
+    """
+    found = {}
+    for level in spine.levels:
+        if level.genant_grade is not None and level.genant_grade >= 1:
+            found[level.structure] = (
+                f"Genant grade {level.genant_grade} (a fractured body reads denser)"
+            )
+        elif level.quality is Quality.POOR:
+            found[level.structure] = "morphometry poor"
+    return found
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StudyDensity:
+    """One study's bone density: every level's HU, the screen, and the contrast phase.
+
+    ``contrast_evidence`` says what the phase was read from (``interop.dicom.contrast``).
+    Pickhardt found IV contrast did not affect performance (clinical reference 6.1), so
+    the thresholds do not change with the phase; it is reported beside them.
+    """
+
+    levels: tuple[LevelDensity, ...]
+    screen: DensityScreen
+    contrast_phase: ContrastPhase = ContrastPhase.UNKNOWN
+    contrast_evidence: str = "not read"
+
+    def level(self, structure: str | None) -> LevelDensity | None:
+        return next((d for d in self.levels if d.structure == structure), None)
+
+
+def study_density(
+    densities: Iterable[LevelDensity],
+    spine: SpineMeasurement,
+    *,
+    contrast_phase: ContrastPhase = ContrastPhase.UNKNOWN,
+    contrast_evidence: str = "not read",
+) -> StudyDensity:
+    """Screen ``densities`` (fractured and POOR levels of ``spine`` left out)."""
+    levels = tuple(densities)
+    return StudyDensity(
+        levels=levels,
+        screen=screen_density(levels, excluded=levels_not_to_screen(spine)),
+        contrast_phase=contrast_phase,
+        contrast_evidence=contrast_evidence,
+    )

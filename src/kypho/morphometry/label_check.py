@@ -11,8 +11,9 @@ say (cranial to caudal):
   heights (``GAP_SPACING_RATIO``); further apart, a vertebra between them has no label
   (the labels below may be shifted); a name skipped with no room for it: a shifted label
   or a transitional spine;
-- body footprints (volume / height, insensitive to a compression fracture) that grow
-  caudally within ``FOOTPRINT_MIN_RATIO``-``FOOTPRINT_MAX_RATIO``.
+- body footprints (volume / mean of the three heights, insensitive to a compression
+  fracture: exact for a crush or a linear wedge) that grow caudally within
+  ``FOOTPRINT_MIN_RATIO``-``FOOTPRINT_MAX_RATIO``.
 
 Each finding becomes a ``LIMITED`` issue on the levels concerned, with its reason; a
 transitional segment (T13, L6, 11 thoracic or 4 lumbar) is named in
@@ -75,9 +76,14 @@ def _centre_and_size(level: LevelMeasurement) -> Usable | None:
             six.inferior_posterior_mm,
         ]
     )
-    tallest = max(heights_mm(six))
-    footprint = None if v.volume_ml is None else v.volume_ml * 1000.0 / tallest
-    return points.mean(axis=0), tallest, footprint
+    heights = heights_mm(six)
+    # The volume over the mean height: a wedge's volume is its footprint times the mean
+    # of its wall heights (its middle height), so dividing by the largest height, as
+    # before, shrank a wedge's footprint by (Ha + Hp) / 2 Hp (0.79 for Ha 15, Hp 26 mm)
+    # and flagged a real wedge fracture as a label problem.
+    mean_mm = sum(heights) / 3.0
+    footprint = None if v.volume_ml is None else v.volume_ml * 1000.0 / mean_mm
+    return points.mean(axis=0), max(heights), footprint
 
 
 def _spine_axis(centres: list[Floats]) -> Floats:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from kypho.domain.imaging import PICKHARDT_SOURCE, bone_density_flag
 from kypho.morphometry.compare import LevelChange
+from kypho.morphometry.density import DISCLAIMER as DENSITY_DISCLAIMER
+from kypho.morphometry.density import LevelDensity, StudyDensity, roi_definition
 from kypho.morphometry.types import LevelMeasurement, ReferenceMethod, SpineMeasurement
 
 
@@ -56,8 +59,60 @@ DISCLAIMER = (
 )
 
 
-def spine_dict(spine: SpineMeasurement, **extra: Any) -> dict[str, Any]:
-    """The ``kypho measure --format json`` document."""
+def level_density_dict(density: LevelDensity) -> dict[str, Any]:
+    return {
+        "level": density.structure,
+        "mean_hu": _r(density.mean_hu),
+        "median_hu": _r(density.median_hu),
+        "voxel_count": density.voxel_count,
+        "roi_volume_mm3": _r(density.roi_volume_mm3, 0),
+        "roi": roi_definition(density.erosion_mm),
+        "usable": density.usable,
+        "problem": density.problem,
+    }
+
+
+def density_dict(density: StudyDensity) -> dict[str, Any]:
+    """Per level HU, the screen (one level against Pickhardt 2013) and the contrast phase."""
+    screen = density.screen
+    flag = None if screen.mean_hu is None else bone_density_flag(screen.mean_hu)
+    return {
+        "disclaimer": DENSITY_DISCLAIMER,
+        "thresholds": "<= 110 HU (> 90 % specific), <= 160 HU (90 % sensitive); "
+        + PICKHARDT_SOURCE,
+        "contrast_phase": density.contrast_phase.value,
+        "contrast_evidence": density.contrast_evidence,
+        # the thresholds do not change with the phase (Pickhardt: IV contrast did not
+        # affect performance; clinical reference 6.1)
+        "screen": {
+            "level": screen.structure,
+            "mean_hu": _r(screen.mean_hu),
+            "flag": None if flag is None else flag.value,
+            "refer_for_dxa": screen.refer_for_dxa,
+            "reason": screen.reason,
+        },
+        "levels": [level_density_dict(d) for d in density.levels],
+    }
+
+
+def density_line(density: StudyDensity) -> str:
+    """One line for the text table: the screen, its level, HU, flag and contrast."""
+    screen, phase = density.screen, density.contrast_phase.value.replace("_", "-")
+    if screen.mean_hu is None:
+        return f"Bone density: not screened ({screen.reason}); contrast {phase}."
+    flag = bone_density_flag(screen.mean_hu)
+    return (
+        f"Bone density: {screen.structure} mean {screen.mean_hu:.0f} HU, "
+        f"{flag.threshold_text} ({PICKHARDT_SOURCE}); contrast {phase} "
+        f"({density.contrast_evidence}); {screen.reason}."
+    )
+
+
+def spine_dict(
+    spine: SpineMeasurement, *, density: StudyDensity | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The ``kypho measure --format json`` document (``bone_density`` with a CT's HU)."""
+    found = {} if density is None else {"bone_density": density_dict(density)}
     return {
         "disclaimer": DISCLAIMER,
         "method": spine.method,
@@ -69,6 +124,7 @@ def spine_dict(spine: SpineMeasurement, **extra: Any) -> dict[str, Any]:
         "label_notes": list(spine.label_notes),
         "genant_boundaries": "0: <20 %; 1: 20-<25 %; 2: 25-40 %; 3: >40 % (project convention)",
         "levels": [level_dict(lv) for lv in spine.levels],
+        **found,
         **extra,
     }
 
@@ -124,8 +180,11 @@ TABLE_NOTES = (
 )
 
 
-def spine_table(spine: SpineMeasurement) -> str:
-    """A fixed-width text table, one row per level, and what its marks mean."""
+def spine_table(spine: SpineMeasurement, *, density: StudyDensity | None = None) -> str:
+    """A fixed-width text table, one row per level, and what its marks mean.
+
+    With ``density``, the screen is said at the end of the notes (still one line).
+    """
     head = (
         "level",
         "Ha mm",
@@ -149,6 +208,8 @@ def spine_table(spine: SpineMeasurement) -> str:
     if spine.stations is not None:
         notes += f" Heights: {spine.stations.description} ({spine.stations.value})."
     notes += "".join(f" Labels: {note}." for note in spine.label_notes)
+    if density is not None:
+        notes += " " + density_line(density)
     return f"{table}\n{notes}\n{DISCLAIMER}"
 
 

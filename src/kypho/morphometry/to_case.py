@@ -15,6 +15,11 @@ Project conventions (not confirmed clinical rules; marked so in the explanation)
   ``max(2 mm, the coarsest voxel spacing)`` beyond the line joining its corners; below
   one voxel the bulge cannot be told from voxel steps. PROJECT CONVENTION.
 
+* ``bone_density``: the study's density screen (``morphometry.density``), when it
+  flagged a level, becomes the study's ``BoneDensity``: the screened level's mean and
+  median HU, voxel count, ROI, the Pickhardt 2013 flag and the contrast phase; a
+  screening flag for a DXA referral, never a diagnosis (clinical reference 6.1).
+
 A level of ``POOR`` quality keeps only its name and source: every fact it cannot support
 stays ``None`` (unknown). Transitional T13/L6 are not ``Level``s and are left out.
 
@@ -29,8 +34,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from kypho.domain.imaging import ImagingStudy, LevelFinding, Modality
+from kypho.domain.imaging import BoneDensity, ImagingStudy, LevelFinding, Modality
+from kypho.domain.levels import Level
 from kypho.morphometry.compare import LevelChange
+from kypho.morphometry.density import StudyDensity, roi_definition
 from kypho.morphometry.types import LevelMeasurement, Quality, SpineMeasurement
 
 KYPHOTIC_WEDGE_MIN_DEG = 15.0
@@ -90,6 +97,24 @@ def _finding(
     )
 
 
+def bone_density_finding(density: StudyDensity, *, source: str) -> BoneDensity | None:
+    """The case's ``BoneDensity`` of a screened study; None when no level was screened."""
+    screen = density.screen
+    name = screen.structure or ""
+    level = density.level(name)
+    if name not in Level.__members__ or level is None or level.mean_hu is None:
+        return None
+    return BoneDensity(
+        level=Level(name),
+        mean_hu=round(level.mean_hu, 1),
+        median_hu=None if level.median_hu is None else round(level.median_hu, 1),
+        voxel_count=level.voxel_count,
+        roi=roi_definition(level.erosion_mm),
+        contrast_phase=density.contrast_phase,
+        source=f"{source}; level: {screen.reason}; contrast: {density.contrast_evidence}",
+    )
+
+
 def study_from_measurement(
     spine: SpineMeasurement,
     *,
@@ -97,6 +122,7 @@ def study_from_measurement(
     study_id: str | None = None,
     modality: Modality = Modality.CT,
     changes: Iterable[LevelChange] = (),
+    density: StudyDensity | None = None,
 ) -> ImagingStudy:
     """An ``ImagingStudy`` whose findings carry the measured facts of each level.
 
@@ -108,6 +134,9 @@ def study_from_measurement(
         Identify the study; inputs, never read from a clock.
     changes
         Per-level comparison with an earlier study; sets ``progression``.
+    density
+        The CT's trabecular HU and their screen; a screened level becomes
+        ``bone_density`` (a CT study only).
     """
     name = study_id or study_date.isoformat()
     source = f"{TOOL} on study {name}: {spine.method}"
@@ -122,9 +151,13 @@ def study_from_measurement(
         )
         for lv in spine.levels
     )
+    usable = density is not None and modality is Modality.CT
     return ImagingStudy(
         modality=modality,
         study_date=study_date,
         study_id=study_id,
         findings=tuple(f for f in found if f is not None),
+        bone_density=bone_density_finding(density, source=f"{TOOL} on study {name}")
+        if usable and density is not None
+        else None,
     )

@@ -51,6 +51,13 @@ class Stations(StrEnum):
         return "heights at 15/50/85 % of depth (TotalSegmentator stations)"
 
 
+# Where heights are read when a caller does not say: at the walls, the six-point
+# convention of quantitative morphometry (clinical reference 3.2; issue 12, item 5). The
+# CLI, the app, the screener and the DICOM path all default to this one constant, so one
+# mask gets one grade wherever it is measured.
+DEFAULT_STATIONS = Stations.WALLS
+
+
 class ReferenceMethod(StrEnum):
     """What a level's height loss was measured against (``spine``)."""
 

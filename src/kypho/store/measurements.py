@@ -28,6 +28,7 @@ from kypho.domain.imaging import Modality
 from kypho.errors import Conflict, InvalidInput
 from kypho.imaging.render import render_png
 from kypho.morphometry.report import spine_dict
+from kypho.morphometry.types import DEFAULT_STATIONS, Stations
 from kypho.store.audit import Actor, record_event
 from kypho.store.case_records import get_case_record
 from kypho.store.cases import StoredCase, get_case, save_case
@@ -155,8 +156,13 @@ def _named(err: InvalidInput, path: Path, filename: str) -> InvalidInput:
     return InvalidInput(f"file: {text}" if not text.startswith("file") else text)
 
 
-def measure_upload(upload: UploadedStudy, *, settings: Settings) -> MeasuredStudy:
-    """Measure the uploaded bytes in a temporary folder (removed afterwards)."""
+def measure_upload(
+    upload: UploadedStudy, *, settings: Settings, stations: Stations = DEFAULT_STATIONS
+) -> MeasuredStudy:
+    """Measure the uploaded bytes in a temporary folder (removed afterwards).
+
+    ``stations``: where the heights are read (``Stations``); the results say which.
+    """
     kind = upload_kind(upload.filename)
     lower = upload.filename.lower()
     suffix = ".nii.gz" if lower.endswith(".nii.gz") else Path(lower).suffix
@@ -176,17 +182,27 @@ def measure_upload(upload: UploadedStudy, *, settings: Settings) -> MeasuredStud
                 max_voxels=settings.max_image_voxels,
                 max_file_bytes=settings.max_image_file_bytes,
                 keep_image=True,
+                stations=stations,
             )
         except InvalidInput as err:
             raise _named(err, folder / f"upload{suffix}", upload.filename) from None
 
 
 def store_measurement(
-    db: Session, actor: Actor, case_pk: int, upload: UploadedStudy, *, settings: Settings
+    db: Session,
+    actor: Actor,
+    case_pk: int,
+    upload: UploadedStudy,
+    *,
+    settings: Settings,
+    stations: Stations = DEFAULT_STATIONS,
 ) -> Measurement:
-    """Measure ``upload`` and store it for case ``case_pk``; nothing is stored if it is bad."""
+    """Measure ``upload`` and store it for case ``case_pk``; nothing is stored if it is bad.
+
+    ``stations``: where the heights are read; the stored results say which (``stations``).
+    """
     get_case(db, actor, case_pk)  # the case exists (and the read is audited)
-    measured = measure_upload(upload, settings=settings)
+    measured = measure_upload(upload, settings=settings, stations=stations)
     row = Measurement(
         case_id=case_pk,
         filename=Path(upload.filename).name[:255],
@@ -228,11 +244,13 @@ def store_pacs_measurement(
     *,
     series_uid: str | None,
     settings: Settings,
+    stations: Stations = DEFAULT_STATIONS,
 ) -> Measurement:
     """Pull a study (its CT and SEG) from the configured PACS, measure it, store it.
 
     The stored "upload" is the provenance (URL, study and series UIDs) as JSON: the images
-    stay in the PACS. Nothing is stored if the pull or the measurement fails.
+    stay in the PACS. Nothing is stored if the pull or the measurement fails. ``stations``:
+    where the heights are read; the stored results say which (``stations``).
     """
     from kypho.workflows.measure_dicom import measure_from_dicomweb  # pydicom: when asked
 
@@ -242,7 +260,8 @@ def store_pacs_measurement(
     get_case(db, actor, case_pk)  # the case exists (and the read is audited)
     measured = measure_from_dicomweb(url, study_uid, series_uid=series_uid,
                                      max_voxels=settings.max_image_voxels,
-                                     max_file_bytes=settings.max_image_file_bytes)  # fmt: skip
+                                     max_file_bytes=settings.max_image_file_bytes,
+                                     stations=stations)  # fmt: skip
     source = json.dumps({"dicomweb": url, "study": study_uid, "series": series_uid}).encode()
     picture = render_png(measured.spine, labels=measured.labels, geometry=measured.ct.geometry)
     row = Measurement(
@@ -292,6 +311,18 @@ class StudyDetails:
     study_id: str | None = None
 
 
+def stored_stations(results: dict[str, object]) -> Stations:
+    """The stations a stored measurement was read at, to measure it again the same way.
+
+    Results stored before stations were named (no ``stations`` key) were read at
+    15/50/85 %; landmarks (``null``) sit where the reader put them, so any will do.
+    """
+    if "stations" not in results:
+        return Stations.TS_15_50_85
+    named = results["stations"]
+    return DEFAULT_STATIONS if named is None else Stations(str(named))
+
+
 def add_to_case(
     db: Session,
     actor: Actor,
@@ -310,9 +341,9 @@ def add_to_case(
             f"version {row.added_in_version}"
         )
     stored = get_case(db, actor, case_pk)
-    layout = json.loads(row.results).get("layout")
-    again = UploadedStudy(filename=row.filename, data=row.upload, layout=layout)
-    measured = measure_upload(again, settings=settings)
+    shown = json.loads(row.results)
+    again = UploadedStudy(filename=row.filename, data=row.upload, layout=shown.get("layout"))
+    measured = measure_upload(again, settings=settings, stations=stored_stations(shown))
     if results_json(measured) != row.results:  # what is added must be what was shown
         raise Conflict(
             f"measurement {m_id}: measured again, the stored file gives other results than "

@@ -7,12 +7,11 @@ The CLI, the clinic app and the screener call these and add no logic of their ow
 A bad level is a ``POOR`` flag on that level; a bad input (not 3-D, not integer labels,
 no geometry, too large, unknown layout) raises ``InvalidInput`` naming it.
 
-``stations`` chooses where heights are read (``Stations``): ``TS_15_50_85`` (this
-module's default, unchanged) goes through ``imaging.volume``/``imaging.study`` as
-before; ``WALLS`` (the CLI's default) measures the same voxels with
-``morphometry.levels.measure_levels``. Either way the labelling is then checked against
-anatomy (``morphometry.label_check``): a level whose label looks swapped, shifted or
-duplicated carries the reason and is ``limited``.
+``stations`` chooses where heights are read (``Stations``): at the walls (six-point,
+``DEFAULT_STATIONS``) or at 15/50/85 % of depth (``ts-15-50-85``); it is passed to
+``imaging.volume.measure_volume``/``imaging.study.measure_study``, which measure. The
+labelling is then checked against anatomy (``morphometry.label_check``): a level whose
+label looks swapped, shifted or duplicated carries the reason and is ``limited``.
 """
 
 from __future__ import annotations
@@ -32,23 +31,17 @@ from kypho.domain.imaging import Modality
 from kypho.errors import InvalidInput
 from kypho.imaging.landmarks import MAX_FILE_BYTES as LANDMARKS_MAX_FILE_BYTES
 from kypho.imaging.landmarks import load_landmarks
-from kypho.imaging.layouts import (
-    Layout,
-    detect_layout,
-    label_names,
-    layout_from_labels,
-    parse_layout,
-)
+from kypho.imaging.layouts import Layout, parse_layout
 from kypho.imaging.nifti import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_VOXELS, LabelImage, load_labels
-from kypho.imaging.study import _body_mask, _folder_voxels, measure_study
+from kypho.imaging.study import measure_study
 from kypho.imaging.volume import check_shape, checked_affine, integer_labels, measure_volume
 from kypho.morphometry.cobb import Cobb, regional_kyphosis
 from kypho.morphometry.compare import LevelChange, compare_studies
+from kypho.morphometry.density import StudyDensity
 from kypho.morphometry.label_check import check_labels
-from kypho.morphometry.levels import measure_levels
 from kypho.morphometry.to_case import study_from_measurement
-from kypho.morphometry.types import SpineMeasurement, Stations
-from kypho.morphometry.voxels import LabelIndex, VolumeGeometry
+from kypho.morphometry.types import DEFAULT_STATIONS, SpineMeasurement, Stations
+from kypho.morphometry.voxels import VolumeGeometry
 
 DEFAULT_MAX_SLICE_THICKNESS_MM = 3.0  # as morphometry.body.measure_vertebra
 
@@ -93,7 +86,7 @@ def measure_labels(
     max_voxels: int = DEFAULT_MAX_VOXELS,
     max_slice_thickness_mm: float = DEFAULT_MAX_SLICE_THICKNESS_MM,
     name: str = "labels",
-    stations: Stations | str = Stations.TS_15_50_85,
+    stations: Stations | str = DEFAULT_STATIONS,
 ) -> SpineMeasurement:
     """Measure every vertebra of a label array in memory.
 
@@ -130,7 +123,7 @@ def measure_labels(
     if chosen is Layout.TOTAL_FILES:
         raise InvalidInput(f"{name}: layout total-files is a folder of files, not an array")
     return check_labels(
-        _measure_array(
+        measure_volume(
             name,
             data,
             geometry,
@@ -158,48 +151,6 @@ def parse_stations(value: Stations | str) -> Stations:
         raise InvalidInput(f"--stations: expected one of {known}, found {value!r}") from None
 
 
-def _measure_array(
-    name: object,
-    data: NDArray[Any],
-    geometry: VolumeGeometry,
-    *,
-    layout: Layout | None,
-    header_names: Mapping[int, str] | None,
-    body: NDArray[np.bool_] | None,
-    max_slice_thickness_mm: float,
-    stations: Stations,
-) -> SpineMeasurement:
-    """``imaging.volume.measure_volume``, with the heights read at ``stations``."""
-    if stations is Stations.TS_15_50_85:
-        return measure_volume(
-            name,
-            data,
-            geometry,
-            layout=layout,
-            header_names=header_names,
-            body=body,
-            max_slice_thickness_mm=max_slice_thickness_mm,
-        )
-    names_in_header = dict(header_names or {})
-    if layout is None:
-        top = int(data.max())
-        layout = layout_from_labels(name, max_label=top, header_names=names_in_header)
-    names = label_names(layout, names_in_header)
-    index = LabelIndex(data, wanted=names)
-    kept = [v for k, n in sorted(names.items()) if (v := index.voxels(k, n, body=body))]
-    if not kept:
-        raise InvalidInput(
-            f"{name}: expected vertebra labels of layout {layout.value}, found labels "
-            f"{list(index.present)[:20]}; try --layout"
-        )
-    return measure_levels(
-        [(v, geometry) for v in kept],
-        layout=layout.value,
-        stations=stations,
-        max_slice_thickness_mm=max_slice_thickness_mm,
-    )
-
-
 def measure_file(
     path: Path,
     *,
@@ -210,7 +161,7 @@ def measure_file(
     max_slice_thickness_mm: float = DEFAULT_MAX_SLICE_THICKNESS_MM,
     max_landmarks_file_bytes: int = LANDMARKS_MAX_FILE_BYTES,
     keep_image: bool = False,
-    stations: Stations | str = Stations.TS_15_50_85,
+    stations: Stations | str = DEFAULT_STATIONS,
 ) -> MeasuredStudy:
     """Measure a NIfTI label file, a TotalSegmentator folder or a landmarks JSON file.
 
@@ -232,51 +183,10 @@ def measure_file(
     image = None
     if keep_image and path.is_file() and chosen is not Layout.TOTAL_FILES:
         image = load_labels(path, max_voxels=max_voxels, max_file_bytes=max_file_bytes)
-    if at is Stations.TS_15_50_85:
-        spine = measure_study(path, layout=chosen, body_path=body_path, image=image, **limits)
-    else:
-        spine = _measure_file_at(path, chosen, body_path, image, stations=at, **limits)
-    return MeasuredStudy(spine=check_labels(spine), image=image)
-
-
-def _measure_file_at(
-    path: Path,
-    layout: Layout | None,
-    body_path: Path | None,
-    image: LabelImage | None,
-    *,
-    stations: Stations,
-    max_voxels: int,
-    max_file_bytes: int,
-    max_slice_thickness_mm: float,
-) -> SpineMeasurement:
-    """``imaging.study.measure_study``, with the heights read at ``stations``."""
-    sizes = {"max_voxels": max_voxels, "max_file_bytes": max_file_bytes}
-    if path.is_dir() or layout is Layout.TOTAL_FILES:
-        pairs = list(_folder_voxels(path, **sizes))
-        if not pairs:
-            raise InvalidInput(f"{path}: expected at least one vertebra, found an empty mask")
-        return measure_levels(
-            pairs,
-            layout=Layout.TOTAL_FILES.value,
-            stations=stations,
-            max_slice_thickness_mm=max_slice_thickness_mm,
-        )
-    image = image or load_labels(path, **sizes)
-    if layout is None:
-        top = int(image.labels.max())
-        layout = detect_layout(path, max_label=top, header_names=image.header_names)
-    body = None if body_path is None else _body_mask(body_path, image, **sizes)
-    return _measure_array(
-        path,
-        image.labels,
-        image.geometry,
-        layout=layout,
-        header_names=image.header_names,
-        body=body,
-        max_slice_thickness_mm=max_slice_thickness_mm,
-        stations=stations,
+    spine = measure_study(
+        path, layout=chosen, body_path=body_path, image=image, stations=at, **limits
     )
+    return MeasuredStudy(spine=check_labels(spine), image=image)
 
 
 def compare_files(earlier: Path, later: Path, **options: Any) -> tuple[LevelChange, ...]:
@@ -312,11 +222,13 @@ def add_study_to_case(
     modality: Modality = Modality.CT,
     study_id: str | None = None,
     changes: Iterable[LevelChange] = (),
+    density: StudyDensity | None = None,
 ) -> Case:
     """A copy of ``case`` with the measured study appended to its imaging.
 
     The case's own checks run on the copy (dates in order, levels unique); a study id
-    already in the case is refused, so one study is never counted twice.
+    already in the case is refused, so one study is never counted twice. ``density``: a
+    CT's trabecular HU and screen; its screened level becomes the study's ``bone_density``.
     """
     spine = measured.spine if isinstance(measured, MeasuredStudy) else measured
     known = [s.study_id for s in case.imaging or () if s.study_id is not None]
@@ -325,6 +237,11 @@ def add_study_to_case(
             f"study_id: expected a study not yet in case {case.case_id}, found {study_id!r} there"
         )
     study = study_from_measurement(
-        spine, study_date=study_date, study_id=study_id, modality=modality, changes=changes
+        spine,
+        study_date=study_date,
+        study_id=study_id,
+        modality=modality,
+        changes=changes,
+        density=density,
     )
     return dataclasses.replace(case, imaging=(*(case.imaging or ()), study))

@@ -22,7 +22,8 @@ from kypho.errors import InvalidInput
 from kypho.imaging.layouts import Layout, label_names, layout_from_labels
 from kypho.imaging.nifti import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_VOXELS, load_labels
 from kypho.imaging.volume import check_shape
-from kypho.morphometry.types import SpineMeasurement
+from kypho.morphometry.density import StudyDensity
+from kypho.morphometry.types import DEFAULT_STATIONS, SpineMeasurement, Stations
 from kypho.workflows.measure import DEFAULT_MAX_SLICE_THICKNESS_MM, measure_labels
 
 SEG_NAME = "kypho-seg.dcm"
@@ -37,7 +38,12 @@ class CtMeasured:
     ct: Any  # kypho.interop.dicom.series.CtSeries
     labels: NDArray[np.integer]  # on the CT's grid (i, j, k); only the voxels measured
     structures: dict[int, str]  # label -> structure, for the levels measured
-    densities: tuple[Any, ...] = ()  # morphometry.density.LevelDensity, when asked for
+    density: StudyDensity | None = None  # trabecular HU, screen and contrast, when asked
+
+    @property
+    def densities(self) -> tuple[Any, ...]:
+        """Each level's ``morphometry.density.LevelDensity`` (none without density)."""
+        return () if self.density is None else self.density.levels
 
 
 def _is_nifti(path: Path) -> bool:
@@ -72,11 +78,14 @@ def measure_ct(
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     max_slice_thickness_mm: float = DEFAULT_MAX_SLICE_THICKNESS_MM,
     density: bool = False,
+    stations: Stations | str = DEFAULT_STATIONS,
 ) -> CtMeasured:
     """Measure the CT series in ``ct_folder`` with ``labels_path`` (NIfTI or DICOM SEG).
 
     ``density`` also reads the HU and measures each level's trabecular attenuation
-    (``morphometry.density``) in the voxels measured.
+    (``morphometry.density``) in the voxels measured, screens L1 or the nearest usable
+    level, and reads the contrast phase from the series. ``stations``: where heights
+    are read (``walls`` or ``ts-15-50-85``), as ``measure_labels``.
     """
     from kypho.interop.dicom.series import read_hu, read_series
 
@@ -101,12 +110,13 @@ def measure_ct(
         max_voxels=max_voxels,
         max_slice_thickness_mm=max_slice_thickness_mm,
         name=str(labels_path),
+        stations=stations,
     )
     names = label_names(chosen, header_names)
     structures = {k: v for k, v in names.items() if spine.get(v) is not None}
     kept = _kept(labels, structures, body)
-    densities = _densities(ct, kept, structures) if density else ()
-    return CtMeasured(spine=spine, ct=ct, labels=kept, structures=structures, densities=densities)
+    found = _density(ct, spine, kept, structures) if density else None
+    return CtMeasured(spine=spine, ct=ct, labels=kept, structures=structures, density=found)
 
 
 def _kept(
@@ -119,13 +129,17 @@ def _kept(
     return np.where(kept, labels, 0)
 
 
-def _densities(ct: Any, labels: NDArray[Any], structures: dict[int, str]) -> tuple[Any, ...]:
-    from kypho.morphometry.density import spine_density
+def _density(
+    ct: Any, spine: SpineMeasurement, labels: NDArray[Any], structures: dict[int, str]
+) -> StudyDensity:
+    from kypho.interop.dicom.contrast import contrast_phase
+    from kypho.morphometry.density import spine_density, study_density
 
-    found: tuple[Any, ...] = spine_density(
-        ct.hu, labels, names=structures, spacing_mm=ct.geometry.spacing_mm
+    levels = spine_density(ct.hu, labels, names=structures, spacing_mm=ct.geometry.spacing_mm)
+    contrast = contrast_phase(ct.headers)
+    return study_density(
+        levels, spine, contrast_phase=contrast.phase, contrast_evidence=contrast.evidence
     )
-    return found
 
 
 def dicom_results(
@@ -148,7 +162,7 @@ def dicom_results(
         measured.spine,
         seg,
         segment_numbers(measured.structures),
-        densities={d.structure: d for d in measured.densities},
+        density=measured.density,
         series_uid=given.get("sr_series"),
         instance_uid=given.get("sr_instance"),
     )

@@ -116,12 +116,20 @@ def z_stack(zs: list[float], **options: object) -> list[Dataset]:
 BONE_HU = 400  # a plausible trabecular-to-cortical mix; background is water (0 HU)
 
 
-def phantom_series(labels: np.ndarray, affine: np.ndarray, folder: Path) -> Path:
+def phantom_series(
+    labels: np.ndarray,
+    affine: np.ndarray,
+    folder: Path,
+    *,
+    bone_hu: int = BONE_HU,
+    headers: dict[str, str] | None = None,
+) -> Path:
     """An axial CT series (LPS, rows and columns flipped from RAS) on ``labels``' grid.
 
     ``affine`` must be diagonal (RAS, as ``phantoms.spine`` builds it): voxel (a, b, k)
     lies at pixel (row ny-1-b, column nx-1-a) of slice k, so reading the series back
-    checks the LPS-to-RAS conversion as well as the grid.
+    checks the LPS-to-RAS conversion as well as the grid. Every labelled voxel is
+    ``bone_hu``; ``headers``: keyword -> value set on every slice (e.g. contrast).
     """
     nx, ny, nz = labels.shape
     sx, sy, sz = (float(affine[n, n]) for n in range(3))
@@ -136,7 +144,9 @@ def phantom_series(labels: np.ndarray, affine: np.ndarray, folder: Path) -> Path
         ds.Rows, ds.Columns = ny, nx
         ds.PixelSpacing = [sy, sx]
         plane = labels[::-1, ::-1, k].T  # (row, column)
-        ds.PixelData = np.where(plane > 0, BONE_HU + 1000, 1000).astype(np.uint16).tobytes()
+        ds.PixelData = np.where(plane > 0, bone_hu + 1000, 1000).astype(np.uint16).tobytes()
         ds.SliceThickness = sz
+        for keyword, value in (headers or {}).items():
+            setattr(ds, keyword, value)
         slices.append(ds)
     return write_series(folder, slices)

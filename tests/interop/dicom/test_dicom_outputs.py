@@ -38,6 +38,8 @@ SPECS = [
 ]
 # SNOMED CT codes of DICOM CID 7603 (PS3.16), typed from the standard, not from kypho
 SNOMED = {"T12": "23215003", "L1": "66794005", "L2": "14293000"}
+# The figures below were pinned at TotalSegmentator's stations; stated, not defaulted.
+STATIONS = "ts-15-50-85"
 SR_NAMES = {
     "KY0001": "anterior_height_mm",
     "KY0002": "middle_height_mm",
@@ -65,7 +67,7 @@ def case(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = root / "out"
     out.mkdir()
     code = main(
-        ["measure", "--ct", str(ct), "--labels", str(labels)]
+        ["measure", "--ct", str(ct), "--labels", str(labels), "--stations", STATIONS]
         + ["--dicom-out", str(out), "--format", "json"]
     )
     assert code == 0
@@ -78,7 +80,7 @@ def report(case: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> di
     from kypho.morphometry.report import spine_dict
     from kypho.workflows.measure import measure_file
 
-    return spine_dict(measure_file(case["labels"]).spine)
+    return spine_dict(measure_file(case["labels"], stations=STATIONS).spine)
 
 
 def test_seg_and_sr_carry_the_cts_identity_and_new_uids(case: dict[str, Any]) -> None:
@@ -152,6 +154,13 @@ def test_sr_read_back_recovers_every_value(case: dict[str, Any], report: dict[st
         assert coded["KY0010"].meaning == f"Genant grade {level['genant_grade']}"
         assert coded["KY0020"].value == {"none": "KY0021", "wedge": "KY0022"}[level["morphology"]]
         assert coded["KY0030"].meaning.lower() == level["quality"]
+        texts = [
+            item.TextValue
+            for item in group[0].ContentSequence
+            if item.ValueType == "TEXT" and item.ConceptNameCodeSequence[0].CodeValue == "KY0034"
+        ]
+        assert texts == level["quality_reasons"]  # each reason the quality is not good
+        assert coded["KY0060"].value == "KY0063"  # no contrast attributes: unknown
         ref = group.referenced_segment
         assert ref.source_series_for_segmentation.value == ct.series_uid
         assert ref.referenced_sop_instance_uid == seg.SOPInstanceUID

@@ -4,7 +4,8 @@ Vertebrae C1..L5 carry their SNOMED CT codes from DICOM CID 7603 "Vertebra" (as 
 ships them). Concepts with no standard code (the three morphometric heights and their
 doubt, the height loss and its range, the wedge angle and its doubt, the trabecular
 ROI's voxel count and erosion, the Genant grade,
-the morphology, the quality flag, and the vertebrae outside CID 7603: S1 and the
+the morphology, the quality flag and its reasons, the CT bone density screening flag
+and why that level, the IV contrast phase, and the vertebrae outside CID 7603: S1 and the
 transitional T13 and L6) use the private coding scheme ``99KYPHO`` (DICOM PS3.16 8.2: a
 private scheme's designator begins with "99"), version 1, documented in
 ``docs/dicom.md``. A code, once published, keeps its meaning; new concepts get new codes.
@@ -56,6 +57,23 @@ QUALITIES = {
     "limited": kypho_code("KY0032", "Limited"),
     "poor": kypho_code("KY0033", "Poor"),
 }
+QUALITY_REASON = kypho_code("KY0034", "Measurement quality reason")
+DENSITY_FLAG = kypho_code("KY0050", "CT bone density flag for DXA referral, not a diagnosis")
+DENSITY_FLAGS = {  # keyed by domain.imaging.BoneDensityFlag values (Pickhardt 2013)
+    "at_or_below_110_hu": kypho_code("KY0051", "Trabecular attenuation at or below 110 HU"),
+    "at_or_below_160_hu": kypho_code(
+        "KY0052", "Trabecular attenuation above 110 HU, at or below 160 HU"
+    ),
+    "above_160_hu": kypho_code("KY0053", "Trabecular attenuation above 160 HU"),
+}
+DENSITY_LEVEL_REASON = kypho_code("KY0054", "Bone density screening level, why this level")
+CONTRAST = kypho_code("KY0060", "Intravenous contrast")
+CONTRASTS = {  # keyed by domain.imaging.ContrastPhase values
+    "non_contrast": kypho_code("KY0061", "No intravenous contrast"),
+    "contrast": kypho_code("KY0062", "Intravenous contrast given, phase unknown"),
+    "unknown": kypho_code("KY0063", "Intravenous contrast unknown"),
+}
+CONTRAST_EVIDENCE = kypho_code("KY0064", "Intravenous contrast, read from")
 PRIVATE_VERTEBRAE = {
     "T13": kypho_code("KY0101", "T13 vertebra (transitional)"),
     "L6": kypho_code("KY0102", "L6 vertebra (transitional)"),

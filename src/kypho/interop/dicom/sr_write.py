@@ -4,9 +4,12 @@ One "Volumetric ROI measurements" group (TID 1411) per vertebra, referencing its
 segment, its finding site the vertebra's code (``codes.vertebra_code``), with: anterior,
 middle and posterior heights and their doubt (mm), height loss and the least and greatest
 loss within that doubt (%), the wedge angle and its doubt (deg), and the Genant grade,
-morphology and quality as coded evaluations; with a density measurement, the trabecular
-mean and median HU, the ROI's voxel count and erosion. A value kypho does not know is left out,
-never guessed. The observer is the device kypho; the physician decides.
+morphology and quality as coded evaluations, and each reason the quality is not good as
+text; with a density measurement, the trabecular mean and median HU, the ROI's voxel count
+and erosion and the IV contrast phase (coded, with what it was read from), and on the one
+level screened the Pickhardt 2013 flag (a screening flag for a DXA referral, not a
+diagnosis) with why that level. A value kypho does not know is left out, never guessed.
+The observer is the device kypho; the physician decides.
 """
 
 from __future__ import annotations
@@ -21,12 +24,15 @@ from pydicom.sr.coding import Code
 from pydicom.uid import generate_uid
 
 from kypho import __version__
+from kypho.domain.imaging import bone_density_flag
 from kypho.interop.dicom import codes as kc
 from kypho.interop.dicom.seg_write import MANUFACTURER, require_uids, source_headers
 from kypho.interop.dicom.series import CtSeries
+from kypho.morphometry.density import StudyDensity
 from kypho.morphometry.types import LevelMeasurement, SpineMeasurement
 
 SR_SERIES_NUMBER = 9002  # project convention, next to the SEG's
+MAX_TEXT = 1024  # characters of a TEXT row kept (project convention; UT allows far more)
 DEVICE_UID = "2.25.226329187206592213866946018003916547523"  # kypho as an observer device
 
 
@@ -71,6 +77,38 @@ def _density(density: Any) -> list[hd.sr.Measurement]:
     return found
 
 
+def _density_evaluations(
+    structure: str, density: StudyDensity | None
+) -> list[hd.sr.QualitativeEvaluation]:
+    """The contrast phase beside usable HU; the flag on the level screened."""
+    level = None if density is None else density.level(structure)
+    if density is None or level is None or not level.usable:
+        return []
+    found = [hd.sr.QualitativeEvaluation(kc.CONTRAST, kc.CONTRASTS[density.contrast_phase])]
+    screen = density.screen
+    if screen.structure == structure and screen.mean_hu is not None:
+        flag = bone_density_flag(screen.mean_hu)
+        found.append(hd.sr.QualitativeEvaluation(kc.DENSITY_FLAG, kc.DENSITY_FLAGS[flag.value]))
+    return found
+
+
+def _texts(structure: str, level: LevelMeasurement, density: StudyDensity | None) -> list[Any]:
+    """TEXT rows of the group: quality reasons; the screen's level reason; contrast source."""
+    rows = [(kc.QUALITY_REASON, issue.reason) for issue in level.all_issues]
+    screened = density is not None and density.screen.structure == structure
+    if density is not None and screened:
+        rows.append((kc.DENSITY_LEVEL_REASON, density.screen.reason))
+        rows.append((kc.CONTRAST_EVIDENCE, density.contrast_evidence))
+    return [
+        hd.sr.TextContentItem(
+            name=name,
+            value=text[:MAX_TEXT],
+            relationship_type=hd.sr.RelationshipTypeValues.CONTAINS,
+        )
+        for name, text in rows
+    ]
+
+
 def _evaluations(level: LevelMeasurement) -> list[hd.sr.QualitativeEvaluation]:
     found = [hd.sr.QualitativeEvaluation(kc.QUALITY, kc.QUALITIES[level.quality.value])]
     if level.genant_grade is not None:
@@ -87,15 +125,15 @@ def _group(
     seg: Dataset,
     segment_number: int,
     ct_series_uid: str,
-    density: Any = None,
+    density: StudyDensity | None = None,
 ) -> hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations:
     site = hd.sr.FindingSite(anatomic_location=kc.vertebra_code(level.structure))
     measurements = [
         hd.sr.Measurement(name=name, value=round(float(value), 2), unit=unit)
         for name, value, unit in _numbers(level)
         if value is not None
-    ] + _density(density)
-    return hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations(
+    ] + _density(None if density is None else density.level(level.structure))
+    group = hd.sr.VolumetricROIMeasurementsAndQualitativeEvaluations(
         tracking_identifier=hd.sr.TrackingIdentifier(
             uid=generate_uid(), identifier=f"vertebra {level.structure}"
         ),
@@ -108,8 +146,11 @@ def _group(
         finding_type=kc.VERTEBRA,
         finding_sites=[site],
         measurements=measurements,
-        qualitative_evaluations=_evaluations(level),
+        qualitative_evaluations=_evaluations(level)
+        + _density_evaluations(level.structure, density),
     )
+    group[0].ContentSequence.extend(_texts(level.structure, level, density))
+    return group
 
 
 def _stations(spine: SpineMeasurement) -> str:
@@ -126,16 +167,16 @@ def build_sr(
     seg: Dataset,
     segments: Mapping[str, int],
     *,
-    densities: Mapping[str, Any] | None = None,
+    density: StudyDensity | None = None,
     series_uid: str | None = None,
     instance_uid: str | None = None,
 ) -> Dataset:
     """The TID 1500 report of ``spine``; ``segments``: structure -> its number in ``seg``.
 
-    ``densities``: structure -> ``morphometry.density.LevelDensity``; a usable one adds
-    the trabecular mean and median HU, the ROI's voxel count and its erosion (mm).
+    ``density``: the study's trabecular HU, screen and contrast phase; a usable level
+    adds its mean and median HU, ROI voxel count and erosion (mm) and the contrast phase,
+    the level screened its flag.
     """
-    by_level = dict(densities or {})
     require_uids(ct)
     observer = hd.sr.ObserverContext(
         observer_type=sr.DCM.Device,
@@ -144,7 +185,7 @@ def build_sr(
         ),
     )
     groups = [
-        _group(level, seg, segments[level.structure], ct.series_uid, by_level.get(level.structure))
+        _group(level, seg, segments[level.structure], ct.series_uid, density)
         for level in spine.levels
         if level.structure in segments
     ]

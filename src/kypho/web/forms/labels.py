@@ -39,6 +39,18 @@ WORDS = {
     "weight": "Weight",
     "value": "Value",
     "unit": "Unit",
+    "bone_density": "CT bone density (a screening flag for a DXA referral, not a diagnosis)",
+    "mean_hu": "Mean trabecular attenuation",
+    "median_hu": "Median trabecular attenuation",
+    "voxel_count": "Region of interest voxel count",
+    "roi": "Region of interest (how it was drawn)",
+    "flag": "Pickhardt 2013 flag (from the mean; may be left blank)",
+    "contrast_phase": "IV contrast",
+    "at_or_below_110_hu": "At or below 110 HU",
+    "at_or_below_160_hu": "At or below 160 HU",
+    "above_160_hu": "Above 160 HU",
+    "non_contrast": "No contrast",
+    "contrast": "Contrast given (phase unknown)",
 }
 _SUFFIX_UNITS = {"_pct": "%", "_mm": "mm", "_cm": "cm", "_deg": "degrees", "_years": "years"}
 
