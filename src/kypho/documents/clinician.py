@@ -124,6 +124,8 @@ def plan_sections(plan: ProcedurePlan) -> Sections:
         return sections
     sections.append(("Levels", _level_lines(plan)))
     sections.append(("Logistics", _logistics_lines(plan)))
+    if plan.osteoporosis_steps:
+        sections.append(("Osteoporosis follow-through", list(plan.osteoporosis_steps)))
     sections.append(("Pre-procedure checklist", [
         f"[{word(i.status)}] {i.item}: {i.detail}{_cites(i.citations)}" for i in plan.checklist
     ]))  # fmt: skip

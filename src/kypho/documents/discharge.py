@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from kypho.documents.types import ClinicContact, PatientDocument, Section
+from kypho.pathway.schedule import CT_DENSITY_PREFIX
 from kypho.pathway.types import RecoveryPathway, StepKind, TimelineItem
 
 WOUND_KEYS = ("keep-dry", "bandage", "head-raised", "ice")
@@ -53,6 +54,20 @@ def _visit_lines(pathway: RecoveryPathway) -> tuple[str, ...]:
     return tuple(lines)
 
 
+BONE_TEST = "Ask us about a bone density test."
+# Said when the case's CT flagged low bone density (pathway.schedule.bone_density_referral):
+# plain words, and not a diagnosis.
+CT_BONE_TEST = (
+    "Your CT scan hints that your bones may be thin. This is not a diagnosis. "
+    "Ask us about a bone density test (a DXA scan) to check."
+)
+
+
+def _bone_test(pathway: RecoveryPathway) -> str:
+    flagged = any(step.startswith(CT_DENSITY_PREFIX) for step in pathway.osteoporosis)
+    return CT_BONE_TEST if flagged else BONE_TEST
+
+
 def discharge_document(
     pathway: RecoveryPathway, *, reference: str, clinic: ClinicContact
 ) -> PatientDocument:
@@ -84,7 +99,7 @@ def discharge_document(
                 + clinic.call_line,
             ), bullets=_visit_lines(pathway)),
             Section(heading="Keep your bones strong", bullets=(
-                "Ask us about a bone density test.",
+                _bone_test(pathway),
                 "Join a bone health program. We can help you find one.",
                 "Medicine for weak bones can help stop new breaks.",
                 "If you smoke, try to stop. Smoking slows healing.",

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import calendar
+import dataclasses
 from datetime import date, datetime, timedelta
 
+from kypho.domain.case import Case
+from kypho.domain.imaging import ImagingStudy
 from kypho.pathway.recovery import recovery_timeline
 from kypho.pathway.types import RecoveryPathway, VisitSlot
 from kypho.planning.sources import L34106, URL_EVOLVE, URL_PATHWAY, convention, ref
@@ -22,10 +25,56 @@ OSTEOPOROSIS_STEPS = (
     "Osteoporosis education",
     "Instruct to join an osteoporosis prevention/treatment program",
 )
+PICKHARDT_URL = "https://stage.medifind.com/articles/publication/144146664"  # clin. ref. 6.1
 OSTEOPOROSIS_CITATIONS = (
     ref("1.7", L34106),
     ref("6", "https://pubmed.ncbi.nlm.nih.gov/11176842/?dopt=Abstract"),
 )
+
+
+# The first osteoporosis step, naming a CT's low bone density flag (Pickhardt 2013,
+# clinical reference 6.1) when the case has one and no BMD referral is recorded yet.
+CT_DENSITY_PREFIX = f"{OSTEOPOROSIS_STEPS[0]} (DXA): the CT suggests low bone density"
+
+
+def _newest_flagged(case: Case) -> ImagingStudy | None:
+    """The newest study whose bone density is at or below 160 HU (undated ones last)."""
+    flagged = [
+        s for s in case.imaging or () if s.bone_density is not None and s.bone_density.refer_for_dxa
+    ]
+    return max(flagged, key=lambda s: s.study_date or date.min, default=None)
+
+
+def bone_density_referral(case: Case) -> str | None:
+    """The DXA referral a CT's low bone density flag suggests, naming the finding.
+
+    None when no study is flagged at or below 160 HU, or the case already records
+    ``continuum_of_care.bmd_referral_with_education: true``. A screening flag for a DXA
+    referral, never a diagnosis (clinical reference 6.1).
+
+    >>> from kypho.domain.imaging import BoneDensity, Modality
+    >>> from kypho.domain.levels import Level
+    >>> ct = ImagingStudy(modality=Modality.CT, study_date=date(2026, 3, 1),
+    ...                   bone_density=BoneDensity(level=Level.L1, mean_hu=104.0))
+    >>> text = bone_density_referral(Case(case_id="c", imaging=(ct,)))
+    >>> text.startswith(CT_DENSITY_PREFIX), "L1" in text, "104 HU" in text
+    (True, True, True)
+    """
+    if case.continuum_of_care.bmd_referral_with_education is True:
+        return None
+    study = _newest_flagged(case)
+    if study is None or study.bone_density is None:
+        return None
+    source = f" (measured by {study.bone_density.source})" if study.bone_density.source else ""
+    return f"{CT_DENSITY_PREFIX}: {study.label} {study.bone_density.summary}{source}"
+
+
+def osteoporosis_steps(case: Case | None = None) -> tuple[str, ...]:
+    """The osteoporosis follow-through; the BMD step names a CT's low density flag."""
+    referral = None if case is None else bone_density_referral(case)
+    if referral is None:
+        return OSTEOPOROSIS_STEPS
+    return (referral, *OSTEOPOROSIS_STEPS[1:])
 
 
 def add_months(day: date, months: int) -> date:
@@ -92,6 +141,7 @@ def recovery_pathway(
     discharge: Discharge,
     observation_low_min: int,
     observation_high_min: int,
+    case: Case | None = None,
 ) -> RecoveryPathway:
     """The whole pathway: timeline, follow-up visits and osteoporosis follow-through.
 
@@ -103,6 +153,9 @@ def recovery_pathway(
     discharge, observation_low_min, observation_high_min
         How the patient leaves and how long staff watch them first (the plan's
         ``observation``; see ``pathway_for_plan``).
+    case
+        The case planned: a CT bone density flag <= 160 HU with no BMD referral
+        recorded makes the first osteoporosis step name it (``osteoporosis_steps``).
     """
     if not 0 <= observation_low_min <= observation_high_min:
         raise ValueError(
@@ -118,17 +171,33 @@ def recovery_pathway(
                                    observation_low_min=observation_low_min,
                                    observation_high_min=observation_high_min),
         visits=follow_up_visits(procedure_end.date()),
-        osteoporosis=OSTEOPOROSIS_STEPS,
-        osteoporosis_citations=OSTEOPOROSIS_CITATIONS,
+        osteoporosis=osteoporosis_steps(case),
+        osteoporosis_citations=OSTEOPOROSIS_CITATIONS
+        + ((ref("6.1", PICKHARDT_URL),) if case and bone_density_referral(case) else ()),
     )  # fmt: skip
 
 
-def pathway_for_plan(plan: ProcedurePlan, *, procedure_end: datetime) -> RecoveryPathway:
-    """The pathway that follows ``plan``'s discharge and observation minutes."""
+def pathway_for_plan(
+    plan: ProcedurePlan, *, procedure_end: datetime, case: Case | None = None
+) -> RecoveryPathway:
+    """The pathway that follows ``plan``'s discharge and observation minutes.
+
+    ``case``: the case planned, so that a CT's low bone density flag reaches the
+    osteoporosis steps and the discharge sheet. Without it, the steps the plan carries
+    (``plan.osteoporosis_steps``, filled by ``workflows.plan_case``) are used.
+    """
     obs = plan.observation
-    return recovery_pathway(
+    pathway = recovery_pathway(
         procedure_end,
         discharge=obs.discharge,
         observation_low_min=obs.low_min,
         observation_high_min=obs.high_min,
+        case=case,
+    )
+    if case is not None or not plan.osteoporosis_steps:
+        return pathway
+    flagged = plan.osteoporosis_steps[0].startswith(CT_DENSITY_PREFIX)
+    citations = OSTEOPOROSIS_CITATIONS + ((ref("6.1", PICKHARDT_URL),) if flagged else ())
+    return dataclasses.replace(
+        pathway, osteoporosis=plan.osteoporosis_steps, osteoporosis_citations=citations
     )

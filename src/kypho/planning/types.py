@@ -185,3 +185,6 @@ class ProcedurePlan:
     warnings: tuple[str, ...]
     missing: tuple[str, ...]
     disclaimer: str
+    # The osteoporosis follow-through for this case (pathway.osteoporosis_steps), filled
+    # by workflows.plan_case: a CT's low bone density flag makes its first step name it.
+    osteoporosis_steps: tuple[str, ...] = ()

@@ -7,11 +7,12 @@ A refusal is a value (``plan.refused`` with its reasons), never an exception. Ba
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from kypho.domain.case import Case
 from kypho.errors import InvalidInput
+from kypho.pathway.schedule import osteoporosis_steps
 from kypho.planning import ProcedurePlan, build_plan
 from kypho.rules import Assessment, Policy, assess
 
@@ -51,4 +52,6 @@ def plan_case(
         override_reason=override_reason,
         overridden_by=overridden_by,
     )
+    if not plan.refused:
+        plan = replace(plan, osteoporosis_steps=osteoporosis_steps(case))
     return PlannedCase(assessment=assessment, plan=plan)
