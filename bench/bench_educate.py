@@ -10,6 +10,8 @@ the example case EX-01, in one process, each figure the best of ROUNDS:
 - meshes: ``vertebra_mesh`` for the three (blur, bounded marching cubes, Taubin);
 - prepare: ``prepare_education`` (measure the mask, plan, meshes, steps);
 - HTML + GIF: ``educate_case`` (everything: the page, the GIF, the key frames).
+- from landmarks (2-D): ``educate_case(..., landmarks=)`` on the same phantom's six
+  points (``Phantom.six_points_mm``: T12, L1, L2 as ``kypho-landmarks/1``, RAS), all of it.
 
 The target is HTML + GIF under 5 s per patient on this machine (issue 14). The baseline
 and the others take turns in each round, so a busy machine slows all alike.
@@ -17,6 +19,7 @@ and the others take turns in each round, so a busy machine slows all alike.
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 import time
@@ -30,9 +33,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 import numpy as np  # noqa: E402
 
 from kypho.casefile import load_case  # noqa: E402
+from kypho.education.sideview import LandmarkFile  # noqa: E402
+from kypho.imaging.landmarks import load_landmarks  # noqa: E402
 from kypho.imaging.nifti import load_labels  # noqa: E402
 from kypho.rules import load_policy  # noqa: E402
-from phantoms import TOTAL_IDS, normal, spine, wedge, write_nifti  # noqa: E402
+from phantoms import TOTAL_IDS, Phantom, normal, spine, wedge, write_nifti  # noqa: E402
 
 TARGET_S = 5.0
 CASE = ROOT / "examples" / "cases" / "01-acute-l1-worsening-candidate.json"
@@ -49,6 +54,16 @@ def best(loops: dict[str, Callable[[], object]], rounds: int) -> dict[str, float
     return {name: min(t) for name, t in times.items()}
 
 
+def _landmarks(phantom: Phantom, folder: Path) -> LandmarkFile:
+    """The phantom's six points of T12-L1-L2 as a landmarks file, read back."""
+    levels = {s: {k: [float(x) for x in v] for k, v in phantom.six_points_mm(s).items()}
+              for s in ("T12", "L1", "L2")}  # fmt: skip
+    path = folder / "landmarks.json"
+    doc = {"format": "kypho-landmarks/1", "frame": "RAS", "levels": levels}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return LandmarkFile(path=path, spine=load_landmarks(path))
+
+
 def main(rounds: int) -> None:
     from skimage.measure import marching_cubes
 
@@ -61,6 +76,7 @@ def main(rounds: int) -> None:
         path = Path(folder) / "mask.nii.gz"
         write_nifti(phantom, path)
         image = load_labels(path)
+        points = _landmarks(phantom, Path(folder))
     case, policy = load_case(CASE), load_policy("practice")
     masks = [image.labels == TOTAL_IDS[s] for s in ("T12", "L1", "L2")]
     affine = image.geometry.affine
@@ -76,6 +92,12 @@ def main(rounds: int) -> None:
             case, policy, on=ON, mask=image
         ),
         "HTML + GIF (educate_case)": lambda: educate_case(case, policy, on=ON, mask=image),
+        "from landmarks (2-D): HTML + GIF": lambda: educate_case(
+            case,
+            policy,
+            on=ON,
+            landmarks=points,
+        ),
     }
     found = best(loops, rounds)
     base = found["baseline: marching cubes x3"]
@@ -87,6 +109,10 @@ def main(rounds: int) -> None:
           f"({made.animation.frame_count} frames), "
           f"{sum(p.mesh.triangles for p in made.procedure.steps[0].frames[0])} triangles"
           )  # fmt: skip
+    flat = educate_case(case, policy, on=ON, landmarks=points)
+    page_kb, gif_kb = len(flat.html.encode("utf-8")) / 1e3, len(flat.animation.gif) / 1e3
+    print(f"  from landmarks: page {page_kb:.0f} kB, GIF {gif_kb:.0f} kB "
+          f"({flat.animation.frame_count} frames)")  # fmt: skip
     total = found["HTML + GIF (educate_case)"]
     verdict = "within" if total <= TARGET_S else "ABOVE"
     print(f"HTML + GIF per patient: {total:.2f} s, {verdict} the {TARGET_S:.0f} s target")

@@ -87,3 +87,55 @@ def station_heights(mesh, frame) -> np.ndarray:  # noqa: ANN001
                        frame.superior)
         for u in frame.station_u_mm
     ])  # fmt: skip
+
+
+# Landmarks phantoms (kypho-landmarks/1), written by hand in a 2-D sagittal (AS) frame:
+# the heights are known by construction. Stations at +-half the depth (the walls).
+def box_as(depth_mm: float, heights_mm: tuple[float, float, float], centre_s_mm: float,
+           *, anterior_shift_mm: float = 0.0) -> dict[str, list[float]]:  # fmt: skip
+    """Six points of a body ``depth_mm`` deep with (anterior, middle, posterior) heights,
+    symmetric about its centre (anterior, superior) = (anterior_shift_mm, centre_s_mm)."""
+    u = {"anterior": depth_mm / 2, "middle": 0.0, "posterior": -depth_mm / 2}
+    h = dict(zip(("anterior", "middle", "posterior"), heights_mm, strict=True))
+    return {
+        f"{end}_{st}": [anterior_shift_mm + u[st], centre_s_mm + sign * h[st] / 2]
+        for end, sign in (("superior", 1.0), ("inferior", -1.0))
+        for st in ("anterior", "middle", "posterior")
+    }
+
+
+WEDGE_L1_MM = (15.0, 20.0, 26.0)  # anterior, middle, posterior: a wedge below 26 mm neighbours
+
+
+def landmark_levels(
+    l1_mm: tuple[float, float, float] = WEDGE_L1_MM, levels: tuple[str, ...] = ("T12", "L1", "L2")
+) -> dict[str, object]:
+    """T12 and L2 of 26 mm (the height before the fracture), L1 as given, 36 mm apart."""
+    centres = {"T11": 72.0, "T12": 36.0, "L1": 0.0, "L2": -36.0, "L3": -72.0}
+    return {name: box_as(30.0, l1_mm if name == "L1" else (26.0, 26.0, 26.0), centres[name])
+            for name in levels}  # fmt: skip
+
+
+def write_landmarks(path: Path, levels: dict[str, object], frame: str = "AS") -> Path:
+    import json
+
+    doc = {"format": "kypho-landmarks/1", "frame": frame, "levels": levels}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def tilted_lps(levels: dict[str, dict[str, list[float]]], *, tilt_deg: float,
+               x_mm: float) -> dict[str, object]:  # fmt: skip
+    """AS points turned by ``tilt_deg`` in the sagittal plane, at RAS x, written as LPS."""
+    import math
+
+    t = math.radians(tilt_deg)
+    rot = np.array([[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]])
+    out: dict[str, object] = {}
+    for name, points in levels.items():
+        turned = {}
+        for key, p in points.items():
+            a, s = rot @ np.asarray(p)
+            turned[key] = [-x_mm, -float(a), float(s)]  # RAS (x, a, s) -> LPS (-x, -a, s)
+        out[name] = turned
+    return out

@@ -13,6 +13,7 @@ from kypho.education.anatomy import body_frame, pedicles
 from kypho.education.mesh import MAX_TRIANGLES_PER_VERTEBRA, vertebra_mesh
 from kypho.errors import InvalidInput
 from kypho.imaging.nifti import load_labels
+from kypho.workflows.educate import MODEL_STATIONS  # 15/50/85 %: inside the walls
 from kypho.workflows.measure import measure_labels
 from phantoms import TOTAL_IDS, biconcave, crush, normal, reorient, wedge
 
@@ -34,7 +35,7 @@ CASES = [(shape, "tilted, 0.8 x 1 x 1.25 mm") for shape in SHAPES] + [("biconcav
 @pytest.mark.parametrize(("shape", "grid"), CASES)
 def test_mesh_is_closed_bounded_and_as_tall_as_measured(shape: str, grid: str) -> None:
     phantom = segment(SHAPES[shape], **GRIDS[grid])
-    level = measure_labels(phantom.labels, affine=phantom.affine).get("L1")
+    level = measure_labels(phantom.labels, affine=phantom.affine, stations=MODEL_STATIONS).get("L1")
     mesh = vertebra_mesh(phantom.labels == TOTAL_IDS["L1"], phantom.affine, structure="L1")
     surface = trimesh.Trimesh(mesh.vertices, mesh.faces)
     assert surface.is_watertight
@@ -73,7 +74,7 @@ def test_a_smaller_budget_is_kept_and_the_mesh_stays_closed() -> None:
 
 def test_pedicles_are_found_each_side_where_the_phantom_has_them() -> None:
     phantom = segment(SHAPES["wedge"])  # upright: lateral is -x, the pedicles 14 mm out
-    level = measure_labels(phantom.labels, affine=phantom.affine).get("L1")
+    level = measure_labels(phantom.labels, affine=phantom.affine, stations=MODEL_STATIONS).get("L1")
     frame = body_frame(level)
     right, left = pedicles(phantom.labels == TOTAL_IDS["L1"], phantom.affine, frame)
     assert right is not None and left is not None
@@ -86,7 +87,7 @@ def test_pedicles_are_found_each_side_where_the_phantom_has_them() -> None:
 
 def test_a_side_without_pedicle_voxels_is_none_not_a_guess() -> None:
     phantom = segment(SHAPES["normal"])
-    level = measure_labels(phantom.labels, affine=phantom.affine).get("L1")
+    level = measure_labels(phantom.labels, affine=phantom.affine, stations=MODEL_STATIONS).get("L1")
     frame = body_frame(level)
     mask = phantom.labels == TOTAL_IDS["L1"]
     ijk = np.argwhere(mask)
@@ -111,7 +112,7 @@ def test_a_real_segmentation_gives_closed_meshes_as_tall_as_measured() -> None:
     """TotalSegmentator's test CT (3 mm voxels, public): L1 and its neighbours."""
     image = load_labels(REAL_LABELS)
     spine = measure_labels(image.labels, affine=image.geometry.affine,
-                           header_names=image.header_names)  # fmt: skip
+                           header_names=image.header_names, stations=MODEL_STATIONS)  # fmt: skip
     for structure in ("T12", "L1", "L2"):
         mask = image.labels == TOTAL_IDS[structure]
         mesh = vertebra_mesh(mask, image.geometry.affine, structure=structure)

@@ -72,7 +72,8 @@ def body_frame(level: LevelMeasurement) -> BodyFrame:
     lateral = np.cross(superior, anterior)
     mids = (sup + inf) / 2
     u = tuple(float(x) for x in (mids - centre) @ anterior)
-    front, middle, back = (v.stations or Stations.TS_15_50_85).depth_fractions
+    # Landmarks carry no stations: their six points sit at the walls (six-point convention).
+    front, middle, back = (v.stations or Stations.WALLS).depth_fractions
     depth = (u[0] - u[2]) / (back - front)
     return BodyFrame(
         centre=centre,

@@ -3,8 +3,11 @@
 The one function the CLI and the clinic app call. The plan decides what is shown (the
 level, one or two needles, the cement volume); the mask gives the shape. Without a mask
 a standard vertebra of the level, sized to the case's measured heights, is shown and
-labelled as such. Bad input is ``InvalidInput`` naming it (no fractured level, a level
-not in the mask or not planned, a refused plan), raised before anything is drawn.
+labelled as such. From six-point landmarks instead (``landmarks=``), a 2-D side view of
+the level and its neighbours is drawn in the patient's own geometry
+(``kypho.education.sideview``). Bad input is ``InvalidInput`` naming it (no fractured
+level, a level not in the mask or the landmarks or not planned, a refused plan), raised
+before anything is drawn.
 """
 
 from __future__ import annotations
@@ -22,15 +25,19 @@ from kypho.domain.case import Case
 from kypho.domain.levels import Level
 from kypho.education.anatomy import BodyFrame, body_frame, pedicles
 from kypho.education.animation import Animation, render_animation
-from kypho.education.captions import Caption, captions
+from kypho.education.animation2d import render_animation_2d
+from kypho.education.captions import Caption, SideView, captions
 from kypho.education.mesh import MAX_TRIANGLES_PER_VERTEBRA, for_drawing, vertebra_mesh
+from kypho.education.outline2d import Frame2D
 from kypho.education.page import page_html
+from kypho.education.page2d import page_html_2d
+from kypho.education.sideview import LandmarkFile, SideProcedure, side_model
 from kypho.education.standard import standard_segment, standard_size_mm
 from kypho.education.steps import Part, Procedure, build_steps, height_gains_mm
 from kypho.errors import InvalidInput
 from kypho.imaging.layouts import Layout, label_names
 from kypho.imaging.nifti import LabelImage
-from kypho.morphometry.types import SpineMeasurement
+from kypho.morphometry.types import SpineMeasurement, Stations
 from kypho.planning.types import Approach, LevelPlan
 from kypho.rules import Policy
 from kypho.workflows.measure import measure_labels
@@ -39,12 +46,13 @@ from kypho.workflows.plan import plan_case
 HTML_NAME, GIF_NAME = "education.html", "education.gif"
 CONSENT_NAME = "consent-with-pictures.pdf"
 GIF_TRIANGLES_PER_VERTEBRA = 1200  # the GIF is 480 x 360: finer meshes only cost time
+MODEL_STATIONS = Stations.TS_15_50_85  # heights of the 3-D model: inside the walls
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Education:
-    procedure: Procedure
-    frame: BodyFrame
+    procedure: Procedure | SideProcedure  # SideProcedure: the side view from landmarks
+    frame: BodyFrame | Frame2D
     captions: tuple[Caption, ...]
     html: str
     animation: Animation
@@ -111,7 +119,11 @@ def _meshes(
     where: str,
     max_triangles: int,
 ) -> tuple[tuple[Part, ...], Part, BodyFrame, Any, SpineMeasurement]:
-    spine = measure_labels(labels, affine=affine, header_names=header_names, name=where)
+    # The model is read through the body, inside its walls (a line along a wall only
+    # grazes the surface), and the standard vertebra is shaped at 15/85 % of its depth:
+    # its stations are stated here, whatever the morphometry's default.
+    spine = measure_labels(labels, affine=affine, header_names=header_names, name=where,
+                           stations=MODEL_STATIONS)  # fmt: skip
     structure = str(level)
     found = spine.get(structure)
     if found is None:
@@ -250,6 +262,7 @@ def educate_case(
     level: str | None = None,
     max_triangles: int = MAX_TRIANGLES_PER_VERTEBRA,
     clinic: ClinicContact | None = None,
+    landmarks: LandmarkFile | None = None,
 ) -> Education:
     """The page, the GIF, the key frames and the consent form with them, for ``case``'s
     planned level.
@@ -259,6 +272,9 @@ def educate_case(
     mask
         The case's label volume (``kypho.imaging.nifti.load_labels``); ``None`` shows a
         standard vertebra sized to the case's measured heights.
+    landmarks
+        Six-point landmarks of the case (``kypho.imaging.landmarks``) instead of a mask:
+        the 2-D side view (``educate_from_landmarks``). Not with ``mask``.
     level
         One of the planned levels (default: the first planned).
     max_triangles
@@ -266,6 +282,11 @@ def educate_case(
     clinic
         Printed on the consent form (``Settings.clinic_name``/``clinic_phone``).
     """
+    if landmarks is not None:
+        if mask is not None:
+            raise InvalidInput("--mask, --landmarks: expected one of them, got both")
+        return educate_from_landmarks(case, policy, on=on, landmarks=landmarks, level=level,
+                                      clinic=clinic)  # fmt: skip
     made = prepare_education(
         case, policy, on=on, mask=mask, level=level, max_triangles=max_triangles
     )
@@ -276,10 +297,6 @@ def educate_case(
     drawn = _steps(made.model, made.plan, procedure.cement_ml, gains, GIF_TRIANGLES_PER_VERTEBRA)
     found = captions(procedure)
     animation = render_animation(replace(procedure, steps=drawn), made.frame)
-    figures = tuple(Figure(png=png, caption=c.title)
-                    for png, c in zip(animation.key_frames_png, found, strict=False))  # fmt: skip
-    plan = plan_case(case, policy, on=on).plan  # not refused: prepare_education checked
-    consent = consent_document(plan, clinic=clinic or ClinicContact(), figures=figures)
     return Education(
         procedure=procedure,
         frame=made.frame,
@@ -287,5 +304,46 @@ def educate_case(
         html=page_html(procedure, made.frame, found),
         animation=animation,
         notes=made.notes,
-        consent_pdf=render_pdf(consent),
+        consent_pdf=_consent(case, policy, on, animation, found, clinic),
+    )
+
+
+def _consent(
+    case: Case, policy: Policy, on: date, animation: Animation, found: tuple[Caption, ...],
+    clinic: ClinicContact | None,
+) -> bytes:  # fmt: skip
+    """The plan's consent form with each step's key frame under its caption's title (PDF)."""
+    figures = tuple(Figure(png=png, caption=c.title)
+                    for png, c in zip(animation.key_frames_png, found, strict=False))  # fmt: skip
+    plan = plan_case(case, policy, on=on).plan  # not refused: the caller checked
+    return render_pdf(consent_document(plan, clinic=clinic or ClinicContact(), figures=figures))
+
+
+def educate_from_landmarks(
+    case: Case,
+    policy: Policy,
+    *,
+    on: date,
+    landmarks: LandmarkFile,
+    level: str | None = None,
+    clinic: ClinicContact | None = None,
+) -> Education:
+    """As ``educate_case``, drawn in 2-D from six-point landmarks: the side view of the
+    planned level and its neighbours in the file, the needle path schematic (no pedicles
+    in the landmarks), one needle or two as planned; the same lift, cement and captions."""
+    lp = _planned_level(case, policy, on, level)
+    cement_ml = (lp.cement.volume_low_ml + lp.cement.volume_high_ml) / 2
+    model = side_model(landmarks, str(lp.level), approach=str(lp.approach), cement_ml=cement_ml)
+    procedure = model.procedure
+    side = SideView(above=procedure.above is not None, below=procedure.below is not None)
+    found = captions(procedure, side=side)
+    animation = render_animation_2d(procedure)
+    return Education(
+        procedure=procedure,
+        frame=model.frame,
+        captions=found,
+        html=page_html_2d(procedure, found),
+        animation=animation,
+        notes=model.notes,
+        consent_pdf=_consent(case, policy, on, animation, found, clinic),
     )

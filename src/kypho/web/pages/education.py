@@ -2,10 +2,11 @@
 
 The page ``kypho educate`` writes (an offline 3D view with play/pause and captions), and
 its GIF, for the case's current version under a candidacy policy (``policy``, default the
-practice's). The model is the newest stored NIfTI mask of the case, else a standard
-vertebra scaled to the measured heights, which the page says. Nothing is stored; the read
-of the case and of its mask is audited. A case with no level to treat, or whose plan is
-refused, is an error page naming why.
+practice's). The model is the newest stored NIfTI mask of the case; without one, the
+newest stored six-point landmarks (a 2-D side view, labelled "drawn from landmarks");
+else a standard vertebra scaled to the measured heights, which the page says. Nothing is
+stored; the read of the case and of its mask or landmarks is audited. A case with no
+level to treat, or whose plan is refused, is an error page naming why.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kypho.education.sideview import LandmarkFile
+from kypho.errors import InvalidInput
+from kypho.imaging.landmarks import parse_landmarks
 from kypho.imaging.nifti import LabelImage, load_labels
 from kypho.store.audit import Actor, record_event
 from kypho.store.cases import get_case
@@ -36,14 +40,33 @@ LevelQuery = Annotated[str | None, Query(max_length=8)]
 PRIVATE = {"Cache-Control": "private, no-store"}
 
 
-def _mask(request: Request, db: Session, actor: Actor, case_pk: int) -> LabelImage | None:
-    """The newest NIfTI mask stored for the case, read from its bytes (audited), or None."""
-    row = db.scalar(
+def _newest(db: Session, case_pk: int, kind: str) -> Measurement | None:
+    return db.scalar(
         select(Measurement)
-        .where(Measurement.case_id == case_pk, Measurement.kind == "nifti")
+        .where(Measurement.case_id == case_pk, Measurement.kind == kind)
         .order_by(Measurement.id.desc())
         .limit(1)
     )
+
+
+def _landmarks(db: Session, actor: Actor, case_pk: int) -> LandmarkFile | None:
+    """The newest six-point landmarks stored for the case, read from its bytes (audited)."""
+    row = _newest(db, case_pk, "landmarks")
+    if row is None:
+        return None
+    record_event(db, actor, action="read", record_type="measurement", record_id=row.id,
+                 case_id=case_pk, detail="landmarks for education")  # fmt: skip
+    path = Path(row.filename)
+    try:
+        text = row.upload.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path}: expected UTF-8 landmarks text") from None
+    return LandmarkFile(path=path, spine=parse_landmarks(path, text))
+
+
+def _mask(request: Request, db: Session, actor: Actor, case_pk: int) -> LabelImage | None:
+    """The newest NIfTI mask stored for the case, read from its bytes (audited), or None."""
+    row = _newest(db, case_pk, "nifti")
     if row is None:
         return None
     record_event(db, actor, action="read", record_type="measurement", record_id=row.id,
@@ -65,8 +88,10 @@ def _education(
 
     stored = get_case(db, actor, case_pk)
     (chosen,) = resolve_policies((policy,), (), settings=settings_of(request))
-    return educate_case(stored.case, chosen, on=now.date(),
-                        mask=_mask(request, db, actor, case_pk), level=level)  # fmt: skip
+    mask = _mask(request, db, actor, case_pk)
+    points = _landmarks(db, actor, case_pk) if mask is None else None
+    return educate_case(stored.case, chosen, on=now.date(), mask=mask, level=level,
+                        landmarks=points)  # fmt: skip
 
 
 @router.get("/cases/{case_pk}/education")
