@@ -95,16 +95,23 @@ def density_dict(density: StudyDensity) -> dict[str, Any]:
     }
 
 
+_PHASE_WORDS = {
+    "non_contrast": "no IV contrast",
+    "contrast": "IV contrast given, phase not known",
+    "unknown": "IV contrast not stated in the series",
+}
+
+
 def density_line(density: StudyDensity) -> str:
     """One line for the text table: the screen, its level, HU, flag and contrast."""
-    screen, phase = density.screen, density.contrast_phase.value.replace("_", "-")
+    screen = density.screen
+    phase = f"{_PHASE_WORDS[density.contrast_phase.value]} ({density.contrast_evidence})"
     if screen.mean_hu is None:
-        return f"Bone density: not screened ({screen.reason}); contrast {phase}."
+        return f"Bone density: not screened ({screen.reason}); {phase}."
     flag = bone_density_flag(screen.mean_hu)
     return (
         f"Bone density: {screen.structure} mean {screen.mean_hu:.0f} HU, "
-        f"{flag.threshold_text} ({PICKHARDT_SOURCE}); contrast {phase} "
-        f"({density.contrast_evidence}); {screen.reason}."
+        f"{flag.threshold_text} ({PICKHARDT_SOURCE}); {phase}; {screen.reason}."
     )
 
 
