@@ -7,6 +7,7 @@ entry point: exit 2 with one message naming the file and the field, or exit 0.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import shutil
 import struct
@@ -309,3 +310,26 @@ def test_the_float_label_limit_on_both_sides(tmp_path: Path, value: float, ok: b
     else:
         with pytest.raises(InvalidInput, match="from 0 to 2\\^53, found 1.8014398509481984e"):
             load_labels(path)
+
+
+# Found by the long profile (2026-12-02, nifti target, seed 0): an sform entry so large
+# that the column norm overflows printed numpy's "RuntimeWarning: overflow" before
+# kypho's message. Run as a real process: warnings reach stderr only there.
+HUGE_SFORM_GZ = base64.b64decode(
+    "H4sIAAAAAAACA5NhYmDI0zZi4OWS4mJgdWBgZoAAGM0KpVmgNCMBGj/4YA+hORxQ6R/2qPKYQIGJYUgBJigmD3A4"
+    "CL7SbZw5vdCWkDocEi9RuT/sGYYYkGIY"
+)
+
+
+def test_an_overflowing_affine_is_one_message_with_no_numpy_warning(tmp_path: Path) -> None:
+    path = tmp_path / "labels.nii.gz"
+    path.write_bytes(HUGE_SFORM_GZ)
+    done = subprocess.run(
+        [sys.executable, "-m", "kypho.cli", "measure", str(path)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"kypho: error: {path}: expected a finite voxel spacing > 0 mm, found pixdim "
+        "[3.0, 3.0, 1.5] and affine spacing [inf, 3.0, 1.5]"
+    ]

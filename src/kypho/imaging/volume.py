@@ -108,12 +108,14 @@ def checked_affine(
     matrix = np.asarray(affine, dtype=np.float64)
     if matrix.shape != (4, 4):
         raise ImageGeometryError(f"{where}: expected a 4 x 4 affine, found shape {matrix.shape}")
-    spacing = np.linalg.norm(matrix[:3, :3], axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):  # huge entries: refused below
+        spacing = np.linalg.norm(matrix[:3, :3], axis=0)
+        singular = not np.isfinite(matrix).all() or abs(np.linalg.det(matrix[:3, :3])) < 1e-9
     bad = [z for z in (*stored_spacing_mm, *spacing) if not math.isfinite(z) or z <= 0]
-    if bad or not np.isfinite(matrix).all() or abs(np.linalg.det(matrix[:3, :3])) < 1e-9:
+    if bad or singular:
         stored = f"pixdim {list(stored_spacing_mm)} and " if stored_spacing_mm else ""
         raise ImageGeometryError(
-            f"{where}: expected voxel spacing > 0 mm, found {stored}affine spacing "
+            f"{where}: expected a finite voxel spacing > 0 mm, found {stored}affine spacing "
             f"{[round(float(s), 4) for s in spacing]}"
         )
     return matrix
