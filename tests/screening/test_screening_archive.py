@@ -124,8 +124,8 @@ def test_a_swapped_label_is_flagged_on_the_levels_concerned(screened: Screened) 
     rows = {r["level"]: r for r in screened.rows(screened.truth.swapped)}
     for level in ("L1", "L2"):
         assert rows[level]["quality"] == "limited"
-        assert "label order: L2 lies above L1" in rows[level]["quality_reasons"]
-    assert "label order" not in rows["T12"]["quality_reasons"] + rows["L3"]["quality_reasons"]
+        assert "label check: L1 lies below L2" in rows[level]["quality_reasons"]
+    assert "label check" not in rows["T12"]["quality_reasons"] + rows["L3"]["quality_reasons"]
 
 
 def test_outputs_csv_parquet_worklist_and_thumbnails(screened: Screened) -> None:

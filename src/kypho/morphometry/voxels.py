@@ -138,7 +138,8 @@ def _scan(
     A label stops being collected once its count passes ``cap`` (its count goes on).
 
     Each slab's row maxima (a fast reduction) pick the rows holding any label; only those
-    rows are searched, so the cost follows the labelled volume, not the whole grid.
+    rows are searched, and only between their first and last labelled columns, so the
+    cost follows the labelled volume, not the whole grid.
     """
     n_k, n_j, n_i = view.shape
     step = max(1, CHUNK_VOXELS // max(1, n_j * n_i))
@@ -150,7 +151,7 @@ def _scan(
         slab = view[k0 : k0 + step]
         kk, jj = np.nonzero(slab.any(axis=2))
         rows = slab[kk, jj]
-        r, ii = np.nonzero(rows)
+        r, ii = _nonzero_in_columns(rows)
         found = rows[r, ii]
         code = np.minimum(found, len(keep) - 1)
         seen[code] = True
@@ -165,6 +166,18 @@ def _scan(
         [int(k) for k in np.flatnonzero(seen)],
         counts,
     )
+
+
+def _nonzero_in_columns(rows: IntArray) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """``np.nonzero(rows)``, searching only the columns between the first and last that
+    hold a label: a spine fills a sixth of a row, so this is about 3x faster."""
+    filled = np.flatnonzero(rows.any(axis=0))
+    if not filled.size:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty
+    low = int(filled[0])
+    r, ii = np.nonzero(rows[:, low : int(filled[-1]) + 1])
+    return r, ii + low
 
 
 def vertebra_voxels(

@@ -10,6 +10,7 @@ study that still cannot be done is a ``WORKER`` failure, which ``--resume`` trie
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import closing, contextmanager
@@ -26,13 +27,29 @@ from kypho.screening.worklist_html import worklist_html
 if TYPE_CHECKING:
     from distributed import Client
 
-# Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, so glibc hands freed
-# memory back at once and morphometry's many megabyte-sized temporaries page-fault
-# anew: measured 1.5-2x the CPU of the same loop in one process. 256 MiB keeps them
-# (bench/bench_screen.py; a worker still gives back what it frees beyond that).
-WORKER_MALLOC_TRIM_THRESHOLD_BYTES = 256 * 2**20
+# glibc's allocator in each worker (read at process start). Dask's nanny sets
+# MALLOC_TRIM_THRESHOLD_=65536, and an explicit trim threshold also turns off glibc's
+# sliding mmap threshold (mallopt(3)), so every numpy temporary over 128 KiB was mapped
+# and unmapped anew: 4,100 page faults a phantom study, 159,000 (620 MB) a full-spine
+# mask; on this project's VMs a page the host must hand back costs about 1.6 ms CPU a
+# MB. So a worker keeps what it frees, up to WORKER_KEPT_FREED_MAX_BYTES (a quarter of
+# its memory limit at most), and serves even large arrays from its heap (no mmap) in one
+# arena: no page fault a study once warm. PROJECT MEASUREMENTS (bench/bench_screen.py).
+WORKER_KEPT_FREED_MAX_BYTES = 2**30
+WORKER_KEPT_FREED_MIN_BYTES = 64 * 2**20
+# An idle LocalCluster of 2 workers used 81 ms CPU a second (client and scheduler 44,
+# each worker 18): event-loop ticks every 20 ms, system monitors every 500 ms, work
+# stealing (needless with the scheduler's queue of one-study tasks). These settings
+# brought it to 28 ms/s; the memory monitor (limits) keeps its 100 ms. PROJECT
+# MEASUREMENTS (bench/bench_screen.py); the dashboard, when asked for, gets the defaults.
+QUIET_CLUSTER = {
+    "distributed.admin.tick.interval": "200ms",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.scheduler.work-stealing": False,
+}
 TASK_RETRIES = 2  # a task that raised (a transient read error) is tried this often again
 Screen = Callable[[Study, ScreenOptions], StudyResult]
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,14 +72,15 @@ def local_client(
     """
     import dask
     from distributed import Client, LocalCluster
+    from distributed.worker_memory import parse_memory_limit
 
-    environ = {"MALLOC_TRIM_THRESHOLD_": WORKER_MALLOC_TRIM_THRESHOLD_BYTES}
+    limit = parse_memory_limit(memory_limit, 1, total_cores=workers, logger=logger)
     settings = {
-        "distributed.nanny.pre-spawn-environ": environ,
+        "distributed.nanny.pre-spawn-environ": worker_environ(limit),
         # The statistical profiler feeds the dashboard's profile page only; it cost
         # about 15 % of a study's CPU time (bench/bench_screen.py).
         "distributed.worker.profile.enabled": dashboard,
-    }
+    } | ({} if dashboard else QUIET_CLUSTER)
     with (
         dask.config.set(settings),
         LocalCluster(  # type: ignore[no-untyped-call]
@@ -77,6 +95,26 @@ def local_client(
         Client(cluster) as client,  # type: ignore[no-untyped-call]
     ):
         yield client
+
+
+def worker_environ(memory_limit_bytes: int | None) -> dict[str, object]:
+    """Dask's own worker environment (one BLAS thread...) and the allocator settings.
+
+    What a ``dask worker`` of a real cluster should be started with, too
+    (docs/screening.md).
+    """
+    import dask
+    import distributed  # noqa: F401  (its config defaults)
+
+    kept = WORKER_KEPT_FREED_MAX_BYTES
+    if memory_limit_bytes:
+        kept = max(WORKER_KEPT_FREED_MIN_BYTES, min(kept, memory_limit_bytes // 4))
+    defaults = dict(dask.config.get("distributed.nanny.pre-spawn-environ") or {})
+    return defaults | {
+        "MALLOC_TRIM_THRESHOLD_": kept,
+        "MALLOC_MMAP_MAX_": 0,
+        "MALLOC_ARENA_MAX": 1,
+    }
 
 
 Arriving = Generator[tuple[Study, StudyResult], None, None]

@@ -1,9 +1,11 @@
 """A study's CT, in HU, on its mask's grid: the seam where density gets its image.
 
-Today a CT is a NIfTI file in the mask's space (same shape and affine; TotalSegmentator's
-own input). A DICOM series folder is the imaging issue's reader's to add: it plugs in at
-``load_ct`` (a folder) and must return the same thing, HU as float32 on the mask's grid.
-Every refusal is ``InvalidInput`` naming the file, expected and found.
+A CT is a NIfTI file in the mask's space (same shape and affine; TotalSegmentator's own
+input), or a DICOM CT series folder (``interop.dicom.series``: geometry checked from the
+headers before any pixel is decoded), whose voxels must be the mask's, with axes
+possibly permuted or flipped (as dcm2niix writes them; ``interop.dicom.labels``), never
+resampled. Either way: HU as float32 on the mask's grid. Every refusal is
+``InvalidInput`` (or ``ImageGeometryError``) naming the file or folder, expected and found.
 """
 
 from __future__ import annotations
@@ -27,10 +29,7 @@ def load_ct(
 ) -> NDArray[np.float32]:
     """The CT at ``path`` in HU (scl_slope/scl_inter applied), checked to lie on ``grid``."""
     if path.is_dir():
-        raise InvalidInput(
-            f"{path}: expected a NIfTI CT (.nii, .nii.gz) in the mask's space, found a "
-            "folder; DICOM CT series are not read by kypho screen yet"
-        )
+        return _dicom_ct(path, grid, max_voxels, max_file_bytes)
     if not path.is_file():
         raise InvalidInput(f"{path}: expected a NIfTI CT file, found no such file")
     if path.stat().st_size > max_file_bytes:
@@ -53,6 +52,36 @@ def load_ct(
     return data.reshape(grid.shape)
 
 
+def _dicom_ct(
+    folder: Path, grid: VolumeGeometry, max_voxels: int, max_file_bytes: int
+) -> NDArray[np.float32]:
+    """The DICOM CT series in ``folder`` in HU, re-indexed onto ``grid`` (exact voxels)."""
+    from kypho.interop.dicom.labels import onto_grid
+    from kypho.interop.dicom.series import read_hu, read_series
+
+    series = read_series(folder, pixels=False)
+    _check_size(folder, series.geometry.shape, max_voxels, max_file_bytes)
+    if sorted(series.geometry.shape) != sorted(grid.shape):
+        raise ImageGeometryError(
+            f"{folder}: expected a CT series on the mask's grid, shape {grid.shape} (axes "
+            f"in any order), found shape {series.geometry.shape}"
+        )
+    hu = read_hu(series).hu
+    if hu is None:  # read_hu decodes every slice or raises
+        raise InvalidInput(f"{folder}: expected decodable CT pixel data, found none")
+    on_grid = onto_grid(folder, hu, series.geometry.affine, grid)
+    return on_grid.astype(np.float32, copy=False)
+
+
+def _check_size(path: Path, dims: tuple[int, ...], max_voxels: int, max_file_bytes: int) -> None:
+    voxels = math.prod(dims)
+    if voxels > max_voxels or voxels * 4 > max_file_bytes:
+        raise ImageGeometryError(
+            f"{path}: the CT has {voxels:,} voxels {dims}, above the limits "
+            f"({max_voxels:,} voxels, {max_file_bytes:,} bytes as float32)"
+        )
+
+
 def _check_grid(
     path: Path,
     shape: tuple[int, ...],
@@ -64,12 +93,7 @@ def _check_grid(
     dims = tuple(int(n) for n in shape)
     if len(dims) == 4 and dims[3] == 1:
         dims = dims[:3]
-    voxels = math.prod(dims)
-    if voxels > max_voxels or voxels * 4 > max_file_bytes:
-        raise ImageGeometryError(
-            f"{path}: the CT has {voxels:,} voxels {dims}, above the limits "
-            f"({max_voxels:,} voxels, {max_file_bytes:,} bytes as float32)"
-        )
+    _check_size(path, dims, max_voxels, max_file_bytes)
     if dims != grid.shape:
         raise ImageGeometryError(
             f"{path}: expected a CT on the mask's grid, shape {grid.shape}, found shape {dims}"

@@ -4,14 +4,16 @@ Archive folder, sorted by name; each entry is one study, its id the entry's name
 
 - a file ``NAME.nii`` or ``NAME.nii.gz``: a label mask, no CT;
 - a folder holding ``mask.nii.gz`` (or ``mask.nii``, ``segmentation.nii[.gz]``) and
-  optionally ``ct.nii.gz`` (or ``ct.nii``) on the same grid, and ``contrast_phase.txt``;
+  optionally its CT on the same grid, ``ct.nii.gz`` (or ``ct.nii``) or a DICOM series
+  folder ``ct/``, and ``contrast_phase.txt``;
 - any other folder: a TotalSegmentator folder of ``vertebrae_<LEVEL>.nii.gz`` files (a
   folder that is not one fails alone, with its reason, like every bad study).
 
 Hidden entries and other files are ignored, and counted (``Archive.ignored``).
 
 Manifest CSV (UTF-8, a header row): ``study_id`` and ``mask`` required, ``ct`` and
-``contrast_phase`` optional; relative paths are relative to the CSV's folder. A bad
+``contrast_phase`` optional (``ct``: a NIfTI file or a DICOM series folder); relative
+paths are relative to the CSV's folder. A bad
 manifest (no such column, an empty or duplicate id) is ``InvalidInput`` naming the line.
 """
 
@@ -26,6 +28,7 @@ from kypho.screening.types import Study
 
 MASK_NAMES = ("mask.nii.gz", "mask.nii", "segmentation.nii.gz", "segmentation.nii")
 CT_NAMES = ("ct.nii.gz", "ct.nii")
+CT_SERIES_FOLDER = "ct"  # a DICOM CT series, one file a slice
 NIFTI_SUFFIXES = (".nii.gz", ".nii")
 REQUIRED_COLUMNS = ("study_id", "mask")
 OPTIONAL_COLUMNS = ("ct", "contrast_phase")
@@ -59,6 +62,8 @@ def _nifti_stem(name: str) -> str | None:
 def _folder_study(folder: Path) -> Study:
     mask = next((folder / n for n in MASK_NAMES if (folder / n).is_file()), folder)
     ct = next((folder / n for n in CT_NAMES if (folder / n).is_file()), None)
+    if ct is None and (folder / CT_SERIES_FOLDER).is_dir():
+        ct = folder / CT_SERIES_FOLDER
     phase_file = folder / "contrast_phase.txt"
     phase = (phase_file.read_text("utf-8").strip() or None) if phase_file.is_file() else None
     return Study(study_id=folder.name, mask=mask, ct=ct, contrast_phase=phase)

@@ -1,8 +1,10 @@
 """Rows of one screened study: per level its grade, HU, flags; the study's priority.
 
-Plain composition of measured values; nothing is measured here. The label-order check is
-the one piece of judgement: a level whose label sits out of cranio-caudal order (a
-swapped or shifted label, TotalSegmentator's known failure) is marked limited.
+Plain composition of measured values; nothing is measured or judged here. A level whose
+label looks wrong (swapped, shifted, duplicated: ``morphometry.label_check``, run by
+``workflows.measure.measure_file`` as for ``kypho measure``) arrives ``limited`` with its
+reason among the level's issues, so the screener and ``kypho measure`` flag the same
+levels for the same reasons.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from kypho.morphometry.density import DensityScreen, LevelDensity, roi_definition
-from kypho.morphometry.structures import STRUCTURE_ORDER
 from kypho.morphometry.types import LevelMeasurement, Quality, SpineMeasurement
 from kypho.screening.types import PRIORITIES, Row, Study, blank_row, thumbnail_name
 
@@ -21,42 +22,10 @@ def _r(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def _centre_z_mm(level: LevelMeasurement) -> float | None:
-    p = level.vertebra.points
-    if p is None:
-        return None
-    ends = (p.superior_middle_mm, p.inferior_middle_mm)
-    return (ends[0][2] + ends[1][2]) / 2
-
-
-def label_order_issues(spine: SpineMeasurement) -> dict[str, str]:
-    """structure -> reason, for adjacent labelled levels out of cranio-caudal order.
-
-    Centres are compared along the patient's superior axis (RAS+ z, mm): a level named
-    more caudal must lie lower.
-    """
-    placed = [
-        (STRUCTURE_ORDER.index(lv.structure), lv.structure, z)
-        for lv in spine.levels
-        if (z := _centre_z_mm(lv)) is not None
-    ]
-    placed.sort()
-    found: dict[str, str] = {}
-    for (_, upper, z_up), (_, lower, z_low) in zip(placed, placed[1:], strict=False):
-        if z_low >= z_up:
-            why = f"label order: {lower} lies above {upper} (swapped or shifted label?)"
-            found[upper] = found[lower] = why
-    return found
-
-
-def _level_row(
-    base: Row, level: LevelMeasurement, density: LevelDensity | None, order_issue: str | None
-) -> Row:
+def _level_row(base: Row, level: LevelMeasurement, density: LevelDensity | None) -> Row:
     v = level.vertebra
-    reasons = [i.reason for i in level.all_issues] + ([order_issue] if order_issue else [])
+    reasons = [i.reason for i in level.all_issues]
     quality = level.quality
-    if order_issue and quality is Quality.GOOD:
-        quality = Quality.LIMITED
     low, high = level.genant_grade_range or (level.genant_grade, level.genant_grade)
     grade = level.genant_grade
     return base | {
@@ -105,7 +74,6 @@ def study_rows(
     density_note: str | None,
 ) -> tuple[Row, ...]:
     """One row per measured level; study-level columns repeated on each row."""
-    order = label_order_issues(spine)
     base = blank_row(study) | {
         "density_screened_level": None if screen is None else screen.structure,
         "density_flag": "unknown" if screen is None else screen.flag.value,
@@ -113,7 +81,7 @@ def study_rows(
     }
     rows = []
     for level in spine.levels:
-        row = _level_row(base, level, densities.get(level.structure), order.get(level.structure))
+        row = _level_row(base, level, densities.get(level.structure))
         screened = screen is not None and screen.structure == level.structure
         row["flag_low_density"] = bool(screened and screen is not None and screen.refer_for_dxa)
         rows.append(row)

@@ -65,7 +65,8 @@ class FailureKind(StrEnum):
 class Study:
     """One study: its id, its mask (file or TotalSegmentator folder), optionally a CT.
 
-    ``ct``: a NIfTI CT in the mask's space (same grid). ``contrast_phase``: as recorded
+    ``ct``: a NIfTI CT in the mask's space (same grid), or a DICOM CT series folder whose
+    voxels are the mask's (axes possibly permuted or flipped). ``contrast_phase``: as recorded
     with the series (e.g. "non-contrast", "portal venous"), reported beside the HU.
     """
 
