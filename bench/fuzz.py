@@ -5,9 +5,11 @@ Run: .venv/bin/python bench/fuzz.py --minutes N [--only NAME] [--count N] [--see
 
 ``--minutes`` is the time per target; ``--count`` caps the inputs per target (default
 100,000 case files, 2,000 policy files, 20,000 landmark files, 3,000 NIfTI files, as in
-issue 15). Prints per target: inputs tried, tracebacks, wrong exit statuses, message
-faults (all as total (distinct)), hangs, processes over 2 GiB, peak RSS, inputs/s, and
-the path of one shrunk reproducer per distinct failure under ``--out``.
+issue 15; 2,000 FHIR Bundles, 300 DICOM series, 2,000 CDS Hooks calls, 2,000 form
+posts, 500 uploads and 300 DICOM SEGs). Prints per target: inputs tried, tracebacks,
+wrong exit statuses, message faults (all as total (distinct)), hangs, processes over
+2 GiB, peak RSS, inputs/s, and the path of one shrunk reproducer per distinct failure
+under ``--out``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from fuzz.harness import Tally  # noqa: E402
 from fuzz.targets import all_targets  # noqa: E402
 
 COUNTS = {"case": 100_000, "policy": 2_000, "landmarks": 20_000, "nifti": 3_000,
-          "fhir": 2_000, "dicom": 300}  # fmt: skip
+          "fhir": 2_000, "dicom": 300, "cds": 2_000, "form": 2_000, "upload": 500,
+          "seg": 300}  # fmt: skip
 DEFAULT_COUNT = 10_000
 KINDS = ("traceback", "wrong_exit", "message", "hang", "memory")
 
@@ -77,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     for tally in tallies:
         print(row(tally))
     for tally in tallies:
+        if tally.unconfirmed_hangs:
+            print(
+                f"{tally.name}: {tally.unconfirmed_hangs} run(s) past 10 s once, not when run again"
+            )
         for path in tally.reproducers:
             first = path.with_name(path.name + ".txt").read_text(encoding="utf-8").splitlines()[0]
             print(f"{path}: {first}")

@@ -167,6 +167,30 @@ def _check_findings(doc: dict[str, Any]) -> bool | None:
     return True
 
 
+DENSITY_LEVELS = ("T12", "L1", "L2", "L3", "L4", "L5")  # Pickhardt 2013 read T12-L5 (6.1)
+
+
+def _density_flag(mean_hu: float) -> str:
+    """docs/case-format.md: the flag follows mean_hu, both cut-offs inclusive (6.1)."""
+    if mean_hu <= 110:
+        return "at_or_below_110_hu"
+    return "at_or_below_160_hu" if mean_hu <= 160 else "above_160_hu"
+
+
+def _check_bone_density(doc: dict[str, Any]) -> None:
+    for study in _records(doc, "imaging"):
+        density = study.get("bone_density")
+        if not isinstance(density, dict):
+            continue
+        if study.get("modality") != "ct":
+            raise Refused("bone_density on a study that is not CT")
+        if density.get("level") not in DENSITY_LEVELS:
+            raise Refused("bone_density.level outside T12-L5")
+        flag, mean = density.get("flag"), density.get("mean_hu")
+        if flag is not None and isinstance(mean, int | float) and flag != _density_flag(mean):
+            raise Refused("bone_density.flag disagrees with mean_hu")
+
+
 def cross_field(doc: dict[str, Any], *, on: date | None) -> bool | None:
     """docs/case-format.md "Checks across fields" and "Dates that must add up"."""
     if any(not EARLIEST <= d <= LATEST for d in _all_dates(doc)):
@@ -195,6 +219,7 @@ def cross_field(doc: dict[str, Any], *, on: date | None) -> bool | None:
     ):  # type: ignore[operator]
         raise Refused("a follow-up visit not after the procedure")
     _check_new_fracture_events(doc)
+    _check_bone_density(doc)
     if on is not None and any(d > on for d in [*events, *([birth] if birth else [])]):
         raise Refused("a date after --on")
     if str(doc.get("case_id", "x")).strip() == "":

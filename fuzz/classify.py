@@ -9,6 +9,7 @@ named, ``nan`` or ``inf`` printed).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,9 +111,18 @@ def _message_faults(run: Run, argv: list[str], path: Path) -> Verdict | None:
 
 
 def classify(
-    run: Run, *, argv: list[str], path: Path, valid: bool | None, why: str = ""
+    run: Run,
+    *,
+    argv: list[str],
+    path: Path,
+    valid: bool | None,
+    why: str = "",
+    check: Callable[[Run], Verdict | None] | None = None,
 ) -> Verdict:
-    """Sort one run into ok, hang, memory, traceback, wrong_exit or message."""
+    """Sort one run into ok, hang, memory, traceback, wrong_exit or message.
+
+    ``check``, when given (an app target's oracle), replaces the CLI's message rules.
+    """
     if run.hung:
         return Verdict("hang", "hang")
     if run.rss_bytes > RSS_LIMIT_BYTES or "MemoryError" in run.stderr:
@@ -124,4 +134,6 @@ def classify(
         return Verdict("wrong_exit", "refused though valid: " + normalize(error, path), error)
     if valid is False and run.exit_code in (0, 1):
         return Verdict("wrong_exit", "accepted though invalid: " + (why or "?"), why)
+    if check is not None:
+        return check(run) or Verdict("ok")
     return _message_faults(run, argv, path) or Verdict("ok")

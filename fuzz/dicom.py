@@ -7,7 +7,8 @@ L1 of TotalSegmentator's ``total`` task), half the time with a ``--dicom-out`` f
 tags removed or garbled (Image Position/Orientation, Pixel Spacing, Rows/Columns, Bits
 Allocated, Rescale Slope...), pixel data cut short, one file's bytes damaged or cut,
 duplicate and missing slices, a huge declared Rows x Columns, a transfer syntax the
-pixels are not in, files that are not DICOM, a labels file off the grid.
+pixels are not in, files that are not DICOM, a labels file off the grid, a Referenced
+Image Sequence nested up to 200 deep with damaged values or an item length that lies.
 
 The oracle decides only what docs/dicom.md clearly does: the undamaged series must be
 measured (exit 0 or 1); a folder with a file that is not DICOM, or with a slice removed
@@ -20,6 +21,7 @@ from __future__ import annotations
 import gzip
 import io
 import random
+import re
 import struct
 import warnings
 from functools import cache
@@ -29,6 +31,7 @@ import numpy as np
 import pydicom
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence
 from pydicom.tag import Tag
 from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian
 
@@ -179,23 +182,54 @@ def _slice_edit(files: dict[str, bytes], rng: random.Random, names: list[str]) -
     return f"tag-{keyword}"
 
 
+def _nested(data: bytes, rng: random.Random) -> bytes:
+    """A slice with a Referenced Image Sequence (0008,1140) nested ``depth`` deep, its
+    items' values damaged, or one item's length (FFFE,E000) made to lie."""
+    ds = _reread(data)
+    item = Dataset()
+    item.ReferencedSOPClassUID = rng.choice([CTImageStorage, "abc", ""])
+    item.ReferencedSOPInstanceUID = rng.choice([f"{UID}.1", "x" * 200, "1..2"])
+    for _ in range(rng.choice([1, 3, 40, 200])):
+        outer = Dataset()
+        outer.ReferencedImageSequence = Sequence(
+            [item, Dataset()] if rng.random() < 0.3 else [item]
+        )
+        item = outer
+    ds.ReferencedImageSequence = item.ReferencedImageSequence
+    out = _encoded(ds)
+    starts = [m.start() for m in re.finditer(re.escape(b"\xfe\xff\x00\xe0"), out)]
+    if starts and rng.random() < 0.5:
+        at = rng.choice(starts) + 4
+        size = rng.choice([0, 1, 7, 0xFFFFFFFE, 2**31, len(out)])
+        out = out[:at] + size.to_bytes(4, "little") + out[at + 4 :]
+    return out
+
+
+def _file_damage(files: dict[str, bytes], name: str, action: int, rng: random.Random) -> str:
+    """One file cut short, its bytes damaged, or a nested sequence added to it."""
+    data = files[name]
+    if action == 3:
+        files[name] = data[: rng.randrange(len(data))]
+        return "cut"
+    if action == 4:
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 16)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        files[name] = bytes(damaged)
+        return "bytes"
+    files[name] = _nested(data, rng)
+    return "nested"
+
+
 def _damage(files: dict[str, bytes], rng: random.Random) -> str:
     """One damage; its name, for the oracle when it decides the outcome."""
     names = sorted(n for n in files if n.startswith("ct/"))
     name = rng.choice(names)
-    action = rng.randrange(10)
+    action = rng.randrange(11)
     if action <= 2:
         return _slice_edit(files, rng, names)
-    if action == 3:
-        data = files[name]
-        files[name] = data[: rng.randrange(len(data))]
-        return "cut"
-    if action == 4:
-        data = bytearray(files[name])
-        for _ in range(rng.randint(1, 16)):
-            data[rng.randrange(len(data))] = rng.randrange(256)
-        files[name] = bytes(data)
-        return "bytes"
+    if action in (3, 4, 10):
+        return _file_damage(files, name, action, rng)
     if action == 5:
         files.pop(names[rng.randrange(1, len(names) - 1)])
         return "missing"

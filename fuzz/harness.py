@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fuzz.classify import Run, Verdict, classify
-from fuzz.target import FuzzTarget
+from fuzz.target import FuzzTarget, Main
 
 EXIT_ESCAPED = 99  # an exception escaped main: a traceback
 TIMEOUT_S = 10.0  # issue 15: a run past 10 s is a hang
@@ -29,7 +29,7 @@ AS_HEADROOM_BYTES = 3 * 1024**3  # the child's address-space cap above the warm 
 
 Explain = Callable[[bytes], str]
 
-__all__ = ["Checker", "Explain", "Pool", "Run", "Tally", "Verdict", "classify", "warm"]
+__all__ = ["Checker", "Explain", "Pool", "Run", "Tally", "Verdict", "classify", "pool_for", "warm"]
 
 
 @dataclass(slots=True)
@@ -43,6 +43,7 @@ class Tally:
     peak_rss_bytes: int = 0
     seconds: float = 0.0
     reproducers: list[Path] = field(default_factory=list)
+    unconfirmed_hangs: int = 0  # past the limit once, within it when run again
 
     def add(self, verdict: Verdict, run: Run) -> bool:
         """Count one run; ``True`` when it is a failure of a kind not seen before."""
@@ -118,8 +119,8 @@ def _vm_bytes() -> int:
     return 0
 
 
-def _child(argv: list[str], out: Path, err: Path, as_limit: int) -> None:
-    """In the forked child: cap memory, redirect, run main, never return."""
+def _child(argv: list[str], out: Path, err: Path, as_limit: int, entry: Main | None) -> None:
+    """In the forked child: cap memory, redirect, run main (or ``entry``), never return."""
     code = EXIT_ESCAPED
     try:
         import resource
@@ -132,9 +133,12 @@ def _child(argv: list[str], out: Path, err: Path, as_limit: int) -> None:
         sys.stdout = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
         sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
         sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115
-        from kypho.cli import main
+        if entry is None:
+            from kypho.cli import main
 
-        code = main(argv)
+            code = main(argv)
+        else:
+            code = entry(argv)
     except BaseException:  # noqa: BLE001 - everything escaping main is the finding
         code = EXIT_ESCAPED
         with contextlib.suppress(BaseException):
@@ -172,8 +176,16 @@ def _read(path: Path) -> str:
 class Pool:
     """Up to ``jobs`` children at a time; ``map`` yields (tag, Run) as they finish."""
 
-    def __init__(self, workdir: Path, *, jobs: int = 2, timeout_s: float = TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        jobs: int = 2,
+        timeout_s: float = TIMEOUT_S,
+        main: Main | None = None,
+    ) -> None:
         warm()
+        self.main = main  # run in each child instead of kypho.cli.main (an app target)
         self.workdir = workdir
         self.jobs = max(1, jobs)
         self.timeout_s = timeout_s
@@ -188,7 +200,7 @@ class Pool:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            _child(argv, out, err, self.as_limit)
+            _child(argv, out, err, self.as_limit, self.main)
         return _Running(pid, time.monotonic(), out, err, tag)
 
     def _reap(self, job: _Running, *, block: bool) -> Run | None:
@@ -254,8 +266,20 @@ class Checker:
     def judge(self, data: bytes, run: Run, path: Path) -> Verdict:
         valid = self.target.valid(data)
         why = self.explain(data) if (self.explain and valid is False) else ""
-        return classify(run, argv=self.target.argv(path), path=path, valid=valid, why=why)
+        check = self.target.check
+        return classify(
+            run, argv=self.target.argv(path), path=path, valid=valid, why=why,
+            check=None if check is None else (lambda r: check(data, r)),
+        )  # fmt: skip
 
     def check(self, data: bytes) -> Verdict:
         path = self.write(data, "shrink")
         return self.judge(data, self.pool.run(self.target.argv(path)), path)
+
+
+def pool_for(target: FuzzTarget, workdir: Path, *, jobs: int = 2) -> Pool:
+    """A pool for ``target``: its campaign's preparation done in ``workdir`` (created)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    if target.prepare is not None:
+        target.prepare(workdir)
+    return Pool(workdir, jobs=jobs, main=target.main)

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from fuzz.harness import Explain
 from fuzz.target import FuzzTarget
 
-OPTIONAL_MODULES = ("fuzz.landmarks", "fuzz.nifti", "fuzz.fhir", "fuzz.dicom")
+OPTIONAL_MODULES = (
+    "fuzz.landmarks", "fuzz.nifti", "fuzz.fhir", "fuzz.dicom", "fuzz.seg",
+    "fuzz.cds", "fuzz.form", "fuzz.upload",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,11 +10,13 @@ from fuzz.targets import all_targets
 
 TARGETS, NOTES = all_targets()
 QUICK_COUNT = 40
-QUICK_COUNTS = {"fhir": 30, "dicom": 10}  # a Bundle or a CT series takes longer per input
+# A Bundle, a CT series, a SEG or a request to the app (a fresh app per input) takes longer.
+QUICK_COUNTS = {"fhir": 30, "dicom": 10, "cds": 10, "form": 8, "upload": 6, "seg": 10}
+KNOWN: dict[str, pytest.MarkDecorator] = {}  # targets with a known, unfixed failure
 MUST_BE_ZERO = ("traceback", "wrong_exit", "hang", "memory")
 
 
-@pytest.mark.parametrize("name", sorted(TARGETS))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=KNOWN.get(n, ())) for n in sorted(TARGETS)])
 def test_quick_profile_finds_no_failure(name: str, tmp_path: Path) -> None:
     entry = TARGETS[name]
     count = QUICK_COUNTS.get(name, QUICK_COUNT)

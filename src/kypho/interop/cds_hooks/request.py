@@ -11,6 +11,8 @@ hook (no order to act on, so no card), prefetch keys the service did not ask for
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
 import urllib.parse
 from dataclasses import dataclass
@@ -20,6 +22,10 @@ from kypho.interop.cds_hooks.errors import BadHookRequest
 
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")  # FHIR R4 id datatype
 ORDER_HOOKS = ("order-select", "order-sign")
+MAX_BODY_BYTES = 5_000_000  # project convention: a prefetch of one patient's chart
+MAX_DEPTH = 100  # arrays and objects nested; a FHIR resource needs about 10 (convention)
+MAX_NUMBER_DIGITS = 1000  # as the FHIR import (kypho.interop.fhir.read_bundle)
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,7 +40,100 @@ class HookRequest:
     prefetch: dict[str, dict[str, Any]]  # key -> resource (null values left out)
 
 
+class _NotJson(ValueError):
+    """Text Python's parser takes but RFC 8259 does not (NaN), or a number too long."""
+
+
+def _no_constant(name: str) -> object:
+    raise _NotJson(f"expected JSON numbers, got {name}")
+
+
+def _bounded_int(digits: str) -> int:
+    count = len(digits.lstrip("-"))
+    if count > MAX_NUMBER_DIGITS:
+        raise _NotJson(f"expected numbers of at most {MAX_NUMBER_DIGITS} digits, got {count}")
+    return int(digits)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _NotJson(f"expected finite numbers, got {text[:40]}")
+    return value
+
+
+def _depth(text: str) -> int:
+    """How deep arrays and objects nest, outside strings (no recursion)."""
+    brackets = re.sub(r"[^\[\]{}]", "", _STRING.sub("", text))
+    return max(itertools.accumulate((1 if c in "[{" else -1 for c in brackets), initial=0))
+
+
+def read_hook_body(raw: bytes) -> object:
+    """The JSON of a hook or feedback call's body; ``BadHookRequest`` ("body") if it is not
+    UTF-8 JSON text (RFC 8259: no NaN or Infinity), is over ``MAX_BODY_BYTES``, nests
+    deeper than ``MAX_DEPTH`` or has a number longer than ``MAX_NUMBER_DIGITS``."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise BadHookRequest("body", f"expected at most {MAX_BODY_BYTES:,} bytes, got more")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadHookRequest(
+            "body", "expected UTF-8 JSON text, got bytes that are not UTF-8"
+        ) from None
+    depth = _depth(text)
+    if depth > MAX_DEPTH:
+        raise BadHookRequest(
+            "body", f"expected arrays and objects nested at most {MAX_DEPTH} deep, got {depth}"
+        )
+    try:
+        found = json.loads(
+            text, parse_constant=_no_constant, parse_int=_bounded_int, parse_float=_finite_float
+        )
+    except _NotJson as err:
+        raise BadHookRequest("body", str(err)) from None
+    except (json.JSONDecodeError, RecursionError):
+        raise BadHookRequest("body", "expected a JSON object, got text that is not JSON") from None
+    where = _lone_surrogate(found) if _SURROGATE_ESCAPE.search(text) else None
+    if where is not None:
+        raise BadHookRequest(
+            where or "body", "expected text without a lone surrogate escape (\\uD800-\\uDFFF)"
+        )
+    return found
+
+
+# Only a \uD800-\uDFFF escape can put a surrogate in the parsed text (strict UTF-8 has none);
+# a pair of them is one character, a lone one cannot be stored or sent on.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(value: object, path: str = "") -> str | None:
+    """The path of the first key or text holding a lone surrogate ("" for the top), or None.
+
+    The depth is bounded by ``MAX_DEPTH`` (checked before parsing)."""
+    if isinstance(value, str):
+        return path if _SURROGATE.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if _SURROGATE.search(key):
+                return path or "body"
+            found = _lone_surrogate(item, here)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for n, item in enumerate(value):
+            found = _lone_surrogate(item, f"{path}[{n}]")
+            if found is not None:
+                return found
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _kind(value: object) -> str:
+    if value == "":
+        return "an empty text"
     return {dict: "an object", list: "a list", str: "a text", bool: "true/false",
             type(None): "null"}.get(type(value), "a number")  # fmt: skip
 
@@ -91,6 +190,8 @@ def _prefetch(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
             continue
         _need(value, dict, f"prefetch.{key}", "a FHIR resource or null")
         _need(value.get("resourceType"), str, f"prefetch.{key}.resourceType", "a text")
+        if value.get("identifier") is not None:  # FHIR JSON: a 0..* element is an array
+            _need(value["identifier"], list, f"prefetch.{key}.identifier", "a list")
         found[key] = value
     return found
 

@@ -31,7 +31,7 @@ from kypho.interop.cds_hooks.discovery import SERVICES, discovery
 from kypho.interop.cds_hooks.errors import BadHookRequest, ClientRejected, HookError
 from kypho.interop.cds_hooks.feedback import parse_feedback
 from kypho.interop.cds_hooks.jwt import LEEWAY_S, ClientTrust, load_jwks, verify_client_jwt
-from kypho.interop.cds_hooks.request import HookRequest, parse_hook_request
+from kypho.interop.cds_hooks.request import HookRequest, parse_hook_request, read_hook_body
 from kypho.interop.cds_hooks.service import answer
 from kypho.rules import CompiledPolicy, Policy, PolicyKind, compile_policy
 from kypho.store.audit import Actor, record_event
@@ -106,22 +106,26 @@ def _refused(err: HookError) -> JSONResponse:
     return JSONResponse(err.outcome(), status_code=err.status, headers=headers)
 
 
+def _json_media_type(request: Request) -> None:
+    """A body given as another media type than JSON is refused (HTTP 415); none said is
+    read as JSON (CDS Hooks 2.0 calls are ``application/json``)."""
+    given = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if given and given != "application/json" and not given.endswith("+json"):
+        err = BadHookRequest("content-type", f"expected application/json, got {given[:80]!r}")
+        err.status = 415
+        raise err
+
+
 async def _raw_body(request: Request) -> bytes:
+    _json_media_type(request)
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
         raise BadHookRequest("body", f"expected at most {MAX_BODY_BYTES} bytes, got more")
     return raw
 
 
-def _json(raw: bytes) -> object:
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BadHookRequest("body", "expected a JSON object, got text that is not JSON") from None
-
-
 async def _json_body(request: Request) -> object:
-    return _json(await _raw_body(request))
+    return read_hook_body(await _raw_body(request))
 
 
 def _hook_of(service_id: str) -> str:
@@ -137,7 +141,9 @@ def case_url(base: str, db: Session, hook: HookRequest) -> str:
     patient = hook.prefetch.get("patient") or {}
     if patient.get("id") != hook.patient_id:
         return f"{base}/"  # not this patient's record: no link to another patient's case
-    values = [i.get("value") for i in patient.get("identifier") or [] if isinstance(i, dict)]
+    identifiers = patient.get("identifier")
+    listed = identifiers if isinstance(identifiers, list) else []
+    values = [i.get("value") for i in listed if isinstance(i, dict)]
     mrns = [v for v in values if isinstance(v, str)]
     if mrns:
         query = (select(Case.id).join(Patient, Case.patient_id == Patient.id)
@@ -184,7 +190,9 @@ def _answer_bytes(call: _Call) -> bytes:
     The one database read (the case link) uses its own short read-only session: a hook
     call stores nothing, so it needs no request session, commit or audit flush.
     """
-    hook = parse_hook_request(_json(call.raw), hook=call.hook, allowed_servers=call.servers)
+    hook = parse_hook_request(
+        read_hook_body(call.raw), hook=call.hook, allowed_servers=call.servers
+    )
     with call.sessions() as db:
         read_only(db)
         link = case_url(call.base, db, hook)
