@@ -24,6 +24,7 @@ from kypho.rules.report import assessment_to_dict
 from kypho.store.audit import Actor, record_event
 from kypho.store.cases import StoredCase
 from kypho.store.models import Assessment, Case
+from kypho.store.row_memo import as_json, cached, chunks, memo_of
 
 
 def assessment_text(assessment: RuleAssessment) -> str:
@@ -123,11 +124,20 @@ def missing_checklist(
 
     An item closes once no policy's latest assessment misses it any more (the data arrived).
     """
+    missed = [tuple(m["document"] for m in result_of(row)["missing"]) for row in history]
+    return _checklist(missed, [(row.policy_id, result_of(row)) for row in latest])
+
+
+def _checklist(
+    missed: Iterable[tuple[str, ...]], latest: Iterable[tuple[str, dict[str, Any]]]
+) -> list[ChecklistItem]:
+    """The checklist from what each stored assessment missed (oldest first) and the latest
+    assessments (policy id, result), in the order ``missing_checklist`` documents."""
     needed: dict[str, list[str]] = {}
-    for row in latest:
-        for m in result_of(row)["missing"]:
-            needed.setdefault(m["document"], []).append(row.policy_id)
-    seen = dict.fromkeys(m["document"] for row in history for m in result_of(row)["missing"])
+    for policy_id, data in latest:
+        for m in data["missing"]:
+            needed.setdefault(m["document"], []).append(policy_id)
+    seen = dict.fromkeys(d for documents in missed for d in documents)
     items = [
         ChecklistItem(
             document=d, open=d in needed, policies=tuple(dict.fromkeys(needed.get(d, ())))
@@ -135,3 +145,52 @@ def missing_checklist(
         for d in {**seen, **dict.fromkeys(needed)}
     ]
     return sorted(items, key=lambda i: not i.open)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseDecisions:
+    """What the case page shows of a case's stored assessments."""
+
+    latest: list[tuple[Assessment, dict[str, Any]]]  # (row, its result), policy order
+    checklist: list[ChecklistItem]
+
+
+def case_decisions(db: Session, case_pk: int) -> CaseDecisions:
+    """The newest stored assessment of each policy (in policy order of first assessment)
+    with its result, and the missing-documents checklist (``missing_checklist``'s), in
+    three indexed queries: each older assessment's missed documents are read once
+    (``kypho.store.row_memo``: stored assessments never change). Not audited."""
+    ids = db.execute(
+        select(Assessment.id, Assessment.policy_id)
+        .where(Assessment.case_id == case_pk)
+        .order_by(Assessment.id)
+    ).all()
+    last: dict[str, int] = {}
+    for aid, policy_id in ids:
+        last.setdefault(policy_id, aid)  # first seen: the policy's place in the order
+    for aid, policy_id in ids:
+        last[policy_id] = aid  # keeps the first-seen order, ends on the newest
+    rows = {r.id: r for r in db.scalars(select(Assessment).where(Assessment.id.in_(last.values())))}
+    latest = [(rows[aid], result_of(rows[aid])) for aid in last.values()]
+    known = {row.id: _documents(data) for row, data in latest}
+    known |= _missed_documents(db, [aid for aid, _ in ids if aid not in known])
+    checklist = _checklist((known[aid] for aid, _ in ids), ((r.policy_id, d) for r, d in latest))
+    return CaseDecisions(latest=latest, checklist=checklist)
+
+
+def _documents(data: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(m["document"] for m in data["missing"])
+
+
+def _missed_documents(db: Session, assessment_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """The documents each stored assessment missed (memoised: the rows never change)."""
+    memo = memo_of(db)
+    found: dict[int, tuple[str, ...]] = cached(memo, "missed", assessment_ids)
+    missing = [a for a in assessment_ids if a not in found]
+    column = as_json(db, Assessment.result)[("missing",)]
+    for chunk in chunks(missing):
+        for aid, missed in db.execute(
+            select(Assessment.id, column).where(Assessment.id.in_(chunk))
+        ):
+            found[aid] = memo[("missed", aid)] = tuple(m["document"] for m in missed or ())
+    return found

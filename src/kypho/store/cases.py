@@ -116,14 +116,28 @@ def create_case(
 
 
 def get_case(db: Session, actor: Actor, case_pk: int, *, version: int | None = None) -> StoredCase:
-    """The case (its current version, or ``version``); the read is audited."""
-    row = db.get(Case, case_pk)
-    if row is None:
+    """The case (its current version, or ``version``); the read is audited.
+
+    One query: the case, its patient and the version (the patient is then in the session,
+    so ``_stored`` asks nothing more).
+    """
+    wanted_version = Case.version if version is None else version
+    found = db.execute(
+        select(Case, Patient, CaseVersion)
+        .join(Patient, Patient.id == Case.patient_id)
+        .outerjoin(CaseVersion, (CaseVersion.case_id == Case.id)
+                   & (CaseVersion.version == wanted_version))
+        .where(Case.id == case_pk)
+    ).first()  # fmt: skip
+    if found is None:
         raise NotFound(f"case {case_pk}: no such case")
+    row, _, joined = found
+    stored: CaseVersion | None = joined
     wanted = row.version if version is None else version
-    stored = db.scalar(
-        select(CaseVersion).where(CaseVersion.case_id == case_pk, CaseVersion.version == wanted)
-    )
+    if stored is None or stored.version != wanted:  # the session's row older than the table's
+        stored = db.scalar(
+            select(CaseVersion).where(CaseVersion.case_id == case_pk, CaseVersion.version == wanted)
+        )
     if stored is None:
         raise NotFound(f"case {case_pk}: no version {wanted} (latest {row.version})")
     record_event(db, actor, action="read", record_type="case", record_id=case_pk,

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import bindparam, delete, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql import operators, visitors
@@ -129,18 +129,22 @@ def refresh_stages(db: Session, case_ids: Iterable[int], now: datetime) -> int:
     return done
 
 
+# Built once: the worklist asks on every read (statement building was a tenth of its time).
+_STALE = select(CaseStageRow.case_id).where(
+    or_(CaseStageRow.valid_until <= bindparam("now"), CaseStageRow.computed_for > bindparam("now"))
+)
+_MISSING = select(
+    select(func.count()).select_from(Case).scalar_subquery()
+    - select(func.count()).select_from(CaseStageRow).scalar_subquery()
+)
+_WITHOUT = select(Case.id).where(~exists().where(CaseStageRow.case_id == Case.id))
+
+
 def due_ids(db: Session, now: datetime) -> list[int]:
     """The cases whose rows a read on ``now`` may not trust, and those without a row."""
-    stale = select(CaseStageRow.case_id).where(
-        or_(CaseStageRow.valid_until <= now, CaseStageRow.computed_for > now)
-    )
-    ids = list(db.scalars(stale))
-    missing = select(func.count()).select_from(Case).scalar_subquery() - (
-        select(func.count()).select_from(CaseStageRow).scalar_subquery()
-    )
-    if db.scalar(select(missing)):
-        without = ~exists().where(CaseStageRow.case_id == Case.id)
-        ids.extend(db.scalars(select(Case.id).where(without)))
+    ids = list(db.scalars(_STALE, {"now": now}))
+    if db.scalar(_MISSING):
+        ids.extend(db.scalars(_WITHOUT))
     return ids
 
 

@@ -17,13 +17,11 @@ rows are immutable, so what was read is kept (per engine) and later reads skip i
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import JSON, ColumnElement, Engine, cast, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from kypho.store.assessments import latest_ids_query
@@ -36,42 +34,10 @@ from kypho.store.models import (
     CaseVersion,
     Patient,
 )
+from kypho.store.row_memo import as_json, cached, chunks, memo_of
 from kypho.store.stages import PRACTICE_POLICY_ID, CaseStage, Stage, StageFacts, stage_of
 
 PER_PAGE = 50
-
-
-_CHUNK = 500  # ids per IN (...) list: well under SQLite's 999 bound parameters
-_MEMO_MAX_ENTRIES = 200_000  # project convention: a bound on the memo's memory
-_ABSENT = object()
-_MEMO: WeakKeyDictionary[Engine, dict[tuple[str, int], Any]] = WeakKeyDictionary()
-
-
-def _json(db: Session, column: Any) -> Any:
-    """A text column seen as JSON (PostgreSQL needs a cast; SQLite reads the text as is)."""
-    if db.get_bind().dialect.name == "sqlite":
-        return type_coerce(column, JSON)
-    return cast(column, JSON)
-
-
-def _memo(db: Session) -> dict[tuple[str, int], Any]:
-    """Facts read off immutable rows (a case version, a stored assessment), by row id.
-
-    Both rows are append-only, so a fact read once stays true; the memo is per engine,
-    so another database never sees it.
-    """
-    engine = db.get_bind()
-    assert isinstance(engine, Engine)
-    memo = _MEMO.setdefault(engine, {})
-    if len(memo) > _MEMO_MAX_ENTRIES:
-        memo.clear()
-    return memo
-
-
-def _cached(memo: dict[tuple[str, int], Any], kind: str, ids: list[int]) -> dict[int, Any]:
-    """What the memo holds for ``ids`` (read once per key: another thread may clear it)."""
-    held = ((i, memo.get((kind, i), _ABSENT)) for i in ids)
-    return {i: value for i, value in held if value is not _ABSENT}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,17 +115,13 @@ def _case_query(q: str, only: int | None, ids: list[int] | None = None) -> Any:
     return query.where(_search(q)) if q.strip() else query
 
 
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    return (ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK))
-
-
 def _doc_facts(db: Session, version_ids: list[int]) -> dict[int, _DocFacts]:
     """The few case file fields a stage needs, per case version id (memoised)."""
-    memo = _memo(db)
-    found: dict[int, _DocFacts] = _cached(memo, "doc", version_ids)
+    memo = memo_of(db)
+    found: dict[int, _DocFacts] = cached(memo, "doc", version_ids)
     missing = [v for v in version_ids if v not in found]
-    doc = _json(db, CaseVersion.document)
-    for chunk in _chunks(missing):
+    doc = as_json(db, CaseVersion.document)
+    for chunk in chunks(missing):
         rows = db.execute(
             select(CaseVersion.id, doc[("procedure", "date")].as_string(), doc[("follow_up",)],
                    doc[("continuum_of_care",)], doc[("fractures", 0, "level")].as_string())
@@ -175,11 +137,11 @@ def _doc_facts(db: Session, version_ids: list[int]) -> dict[int, _DocFacts]:
 
 def _windows(db: Session, assessment_ids: list[int]) -> dict[int, date | None]:
     """The last day of each stored assessment's procedure window (memoised)."""
-    memo = _memo(db)
-    found: dict[int, date | None] = _cached(memo, "window", assessment_ids)
+    memo = memo_of(db)
+    found: dict[int, date | None] = cached(memo, "window", assessment_ids)
     missing = [a for a in assessment_ids if a not in found]
-    window = _json(db, Assessment.result)[("procedure_window", "latest")].as_string()
-    for chunk in _chunks(missing):
+    window = as_json(db, Assessment.result)[("procedure_window", "latest")].as_string()
+    for chunk in chunks(missing):
         for aid, latest in db.execute(
             select(Assessment.id, window).where(Assessment.id.in_(chunk))
         ):

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kypho.config import Settings, load_settings
 from kypho.store.engine import make_engine, session_factory
@@ -60,25 +61,31 @@ def _routers(package: str) -> list[APIRouter]:
 FORM_OVERHEAD_BYTES = 1 << 20  # multipart boundaries and fields around a file (convention)
 
 
-def _refuse_large_bodies(app: FastAPI, max_upload_bytes: int) -> None:
-    """Refuse a body whose declared length is over the upload limit, before reading it.
+class RefuseLargeBodies:
+    """ASGI middleware: refuse a body whose declared length is over the upload limit,
+    before reading it (413 with the JSON error body).
 
     Starlette reads a whole multipart body before a route runs; the routes' own limit
-    stops the copy, this one stops the transfer.
+    stops the copy, this one stops the transfer. Plain ASGI, not ``@app.middleware``
+    (Starlette's ``BaseHTTPMiddleware``), which costs every request a task and a stream.
     """
 
-    @app.middleware("http")
-    async def refuse(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > max_upload_bytes + FORM_OVERHEAD_BYTES:
-            message = (
-                f"file: expected at most {max_upload_bytes:,} bytes (KYPHO_MAX_UPLOAD_BYTES), "
-                f"found a request of {int(length):,}"
-            )
-            return JSONResponse(error_body("too_large", message, field="file"), status_code=413)
-        return await call_next(request)
+    def __init__(self, app: ASGIApp, max_upload_bytes: int) -> None:
+        self.app = app
+        self.max_upload_bytes = max_upload_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = Headers(scope=scope).get("content-length", "")
+            if length.isdigit() and int(length) > self.max_upload_bytes + FORM_OVERHEAD_BYTES:
+                message = (
+                    f"file: expected at most {self.max_upload_bytes:,} bytes "
+                    f"(KYPHO_MAX_UPLOAD_BYTES), found a request of {int(length):,}"
+                )
+                body = error_body("too_large", message, field="file")
+                await JSONResponse(body, status_code=413)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -104,7 +111,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     for prefix, router in included:
         app.include_router(router, prefix=prefix)
     app.state.included_routers = included  # read by route_table (the security tests)
-    _refuse_large_bodies(app, settings.max_upload_bytes)
+    app.add_middleware(RefuseLargeBodies, max_upload_bytes=settings.max_upload_bytes)
     app.add_middleware(RequestSlots)  # outermost: a request waits before it takes anything
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

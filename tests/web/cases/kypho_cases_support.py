@@ -20,14 +20,14 @@ from sqlalchemy import Engine
 from kypho.store.audit import SYSTEM
 from kypho.store.engine import session_factory, transaction
 from kypho.store.people import create_user, issue_api_token
-from kypho.web.deps import clinic_now
+from web.web_clock import set_clinic_now
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "cases"
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 
 def fix_clock(app: FastAPI, now: datetime = NOW) -> None:
-    app.dependency_overrides[clinic_now] = lambda: now
+    set_clinic_now(app, now)
 
 
 def example(stem: str) -> dict[str, Any]:

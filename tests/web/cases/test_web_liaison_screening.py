@@ -63,15 +63,15 @@ def test_a_screening_run_joins_the_liaison_queue_once(
 ) -> None:  # fmt: skip
     client = users.api("coordinator")  # makes the schema's users table hold someone
     assert _import(screened, web_db_url, monkeypatch) == 0
-    assert "3 findings added to the fracture liaison queue, 0 already there" in (
+    assert "2 findings added to the fracture liaison queue, 0 already there" in (
         capsys.readouterr().out
     )
     found = {(f.study_id, f.level): f for f in _findings(web_engine)}
-    # The fracture, the level above it (its quality is limited, so a person looks), and
-    # the study that could not be screened; no level of the normal spine.
-    assert set(found) == {("fractured", "L1"), ("fractured", "T12"), ("broken", "")}
+    # The fracture and the study that could not be screened; no level of the normal spine,
+    # and not the fracture's neighbours (the label check, morphometry.label_check, does not
+    # take a crushed body for a mislabel: its footprint uses the mean of its heights).
+    assert set(found) == {("fractured", "L1"), ("broken", "")}
     fracture, broken = found["fractured", "L1"], found["broken", ""]
-    assert found["fractured", "T12"].flag_limited and not found["fractured", "T12"].flag_fracture
     assert (fracture.study_id, fracture.level, fracture.genant_grade) == ("fractured", "L1", 3)
     assert fracture.priority == 1 and fracture.flag_fracture
     assert fracture.thumbnail_png is not None and fracture.thumbnail_png.startswith(b"\x89PNG")
@@ -79,7 +79,7 @@ def test_a_screening_run_joins_the_liaison_queue_once(
     assert "expected a NIfTI" in broken.failure_reason
 
     assert _import(screened / "screening.parquet", web_db_url, monkeypatch) == 0
-    assert "0 findings added" in capsys.readouterr().out and len(_findings(web_engine)) == 3
+    assert "0 findings added" in capsys.readouterr().out and len(_findings(web_engine)) == 2
 
     page = client.get("/liaison")
     assert page.status_code == 200

@@ -28,7 +28,7 @@ from kypho.store.audit import SYSTEM
 from kypho.store.cases import PatientDetails, create_case
 from kypho.store.engine import session_factory, transaction
 from kypho.store.models import CaseVersion
-from kypho.web.deps import clinic_now
+from web.web_clock import set_clinic_now
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "cases"
 EX01 = EXAMPLES / "01-acute-l1-worsening-candidate.json"
@@ -51,7 +51,7 @@ def clock(web_app) -> Callable[[datetime], None]:  # noqa: ANN001
     """Set the clinic's 'now' (default: 08:00 on TODAY in Berlin)."""
 
     def set_now(moment: datetime) -> None:
-        web_app.dependency_overrides[clinic_now] = lambda: moment
+        set_clinic_now(web_app, moment)
 
     set_now(datetime(TODAY.year, TODAY.month, TODAY.day, 8, 0, tzinfo=BERLIN))
     return set_now

@@ -21,9 +21,9 @@ from kypho.store.audit import SYSTEM
 from kypho.store.cases import PatientDetails, create_case
 from kypho.store.engine import session_factory, transaction
 from kypho.store.models import AuditEvent, Patient
-from kypho.web.deps import clinic_now
 from web.conftest import PASSWORD
 from web.security.web_security_helpers import signed_in
+from web.web_clock import set_clinic_now
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "cases"
 TODAY = date(2026, 11, 20)
@@ -43,7 +43,7 @@ def _store(engine: Engine, example: str, details: PatientDetails) -> tuple[int, 
 def patient(web_engine: Engine, web_app) -> tuple[int, int]:  # noqa: ANN001
     """(patient id, case pk) of EX-01's patient; the clinic's today is TODAY."""
     noon = datetime(TODAY.year, TODAY.month, TODAY.day, 12, 0, tzinfo=ZoneInfo("UTC"))
-    web_app.dependency_overrides[clinic_now] = lambda: noon
+    set_clinic_now(web_app, noon)
     details = PatientDetails(mrn=MRN, name=NAME, birth_date=BORN)
     return _store(web_engine, "01-acute-l1-worsening-candidate.json", details)
 

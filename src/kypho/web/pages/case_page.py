@@ -11,25 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
+from weakref import WeakKeyDictionary
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
+from markupsafe import Markup, escape
+from sqlalchemy import Engine, select
 
 from kypho.errors import InvalidInput
 from kypho.rules import CriterionResult, Outcome, Role
 from kypho.rules.sources import source_text
 from kypho.rules.words import AGAINST, VERDICT_WORDS, human, mark, threshold_words, word
-from kypho.store.assessments import (
-    assess_and_store,
-    assessment_history,
-    latest_assessments,
-    missing_checklist,
-    result_of,
-)
+from kypho.store.assessments import assess_and_store, case_decisions
 from kypho.store.audit import Actor
-from kypho.store.cases import StoredCase, case_history, get_case
-from kypho.store.models import Assessment, User
+from kypho.store.cases import StoredCase, get_case
+from kypho.store.models import Assessment, CaseVersion, User
 from kypho.store.stage_table import case_stage
 from kypho.web.deps import DbSession, Now, Policies
 from kypho.web.render import render
@@ -41,6 +37,9 @@ router = APIRouter(include_in_schema=False)
 Reader = Annotated[Actor, Depends(require(Permission.READ_PATIENT_DATA))]
 Editor = Annotated[Actor, Depends(require(Permission.EDIT_CASE))]
 _MARK_CLASS = {"[ok]": "ok", "[NO]": "no", "[??]": "unknown"}
+# Project convention: a bound on the memory of the decisions' words (~10 kB each).
+_WORDS_MAX_ENTRIES = 3000
+_WORDS: WeakKeyDictionary[Engine, dict[int, dict[str, Any]]] = WeakKeyDictionary()
 
 
 def criterion_view(data: dict[str, Any]) -> dict[str, Any]:
@@ -63,6 +62,35 @@ def criterion_view(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def criteria_html(criteria: list[dict[str, Any]]) -> Markup:
+    """The criteria tree (``criterion_view``'s) as nested lists, every text escaped.
+
+    Built here, not by a recursive Jinja macro: a case page shows some 100 criteria, and
+    the macro's calls were a quarter of the page's time (measured, ``bench/bench_web.py``).
+    """
+    out: list[str] = []
+    _criteria_into(out, criteria)
+    return Markup("".join(out))
+
+
+def _criteria_into(out: list[str], criteria: list[dict[str, Any]]) -> None:
+    out.append('<ul class="criteria">\n')
+    for c in criteria:
+        level = f'<span class="muted">{escape(c["level"])}:</span> ' if c["level"] else ""
+        out.append(
+            f'<li class="criterion mark-{escape(c["mark_class"])}">\n'
+            f'<span class="mark">{escape(c["mark"])}</span> {level}{escape(c["text"])}\n'
+            f'<div class="detail">{escape(c["word"])}: {escape(c["observed"])} '
+            f"({escape(c['bar'])}: {escape(c['threshold'])})</div>\n"
+        )
+        if c["sources"]:
+            out.append(f'<div class="source">Source: {escape("; ".join(c["sources"]))}</div>\n')
+        if c["children"]:
+            _criteria_into(out, c["children"])
+        out.append("</li>\n")
+    out.append("</ul>\n")
+
+
 def _window_words(window: dict[str, Any] | None) -> dict[str, Any] | None:
     if window is None:
         return None
@@ -71,15 +99,14 @@ def _window_words(window: dict[str, Any] | None) -> dict[str, Any] | None:
     return {**window, "constraints": constraints}
 
 
-def decision_view(row: Assessment, current_version: int) -> dict[str, Any]:
-    data = result_of(row)
+def decision_words(row: Assessment, data: dict[str, Any]) -> dict[str, Any]:
+    """What the page says of a stored assessment: read off that row alone."""
     return {
         "policy": row.policy_id,
         "title": data["policy_title"],
         "policy_version": row.policy_version,
         "on": row.on_date.isoformat(),
         "case_version": row.case_version,
-        "stale": row.case_version != current_version,
         "decision": row.decision,
         "words": VERDICT_WORDS.get(row.decision, human(row.decision)),
         "recommendation": data["recommendation"],
@@ -87,10 +114,25 @@ def decision_view(row: Assessment, current_version: int) -> dict[str, Any]:
         "score": data["score"],
         "score_band": data["score_band"],
         "warnings": [human(w) for w in data["warnings"]],
-        "criteria": [criterion_view(c) for c in data["criteria"]],
+        "criteria_count": len(data["criteria"]),
+        "criteria_html": criteria_html([criterion_view(c) for c in data["criteria"]]),
         "window": _window_words(data["procedure_window"]),
         "disclaimer": data["disclaimer"],
     }
+
+
+def _remembered_words(db: DbSession, row: Assessment, data: dict[str, Any]) -> dict[str, Any]:
+    """``decision_words``, kept per engine and assessment id: a stored assessment never
+    changes, and the words of its ~100 criteria were a third of the page's time."""
+    engine = db.get_bind()
+    assert isinstance(engine, Engine)
+    held = _WORDS.setdefault(engine, {})
+    found = held.get(row.id)
+    if found is None:
+        if len(held) >= _WORDS_MAX_ENTRIES:
+            held.clear()
+        found = held[row.id] = decision_words(row, data)
+    return found
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -134,14 +176,22 @@ def timeline(case: StoredCase, window: dict[str, Any] | None, today: date) -> di
     return {"marks": marks, "band": band, "window": window, "today": today}
 
 
-def _safety(case: StoredCase, policies: Policies, today: date) -> dict[str, Any]:
-    """The assess workflow's contraindication screen (the same whatever the policy)."""
-    from kypho.workflows.assess import assess_case
+def _safety(case: StoredCase, today: date) -> dict[str, Any]:
+    """The assess workflow's contraindication screen (the same whatever the policy).
+
+    ``kypho.workflows.assess.assess_case`` screens with ``screen_case`` after the engine's
+    date check (``Case.check_not_after``); the page needs no policy's decision for it.
+    """
+    from kypho.planning import screen_case
+    from kypho.workflows.assess import CaseAssessment
 
     try:
-        found = assess_case(case.case, policies[:1], on=today, source=f"case {case.row.id}")
+        case.case.check_not_after(today)
     except InvalidInput as err:  # e.g. a date after today: say so, show the rest
         return {"present": (), "not_recorded": (), "error": str(err)}
+    screened = screen_case(case.case, case.case.levels_under_review, on=today)
+    found = CaseAssessment(source=f"case {case.row.id}", case=case.case, assessments=(),
+                           safety=screened)  # fmt: skip
     return {
         "present": found.contraindications_present,
         "not_recorded": found.contraindications_not_recorded,
@@ -150,25 +200,29 @@ def _safety(case: StoredCase, policies: Policies, today: date) -> dict[str, Any]
 
 
 def _history(db: DbSession, pk: int) -> list[dict[str, Any]]:
-    versions = case_history(db, pk, documents=False)
-    ids = {v.saved_by for v in versions if v.saved_by is not None}
-    found = db.execute(select(User.id, User.username).where(User.id.in_(ids)))
-    names = {row[0]: row[1] for row in found}
+    """Every saved version, newest first, with who saved it: one query."""
+    versions = db.execute(
+        select(CaseVersion.version, User.username, CaseVersion.saved_at, CaseVersion.note)
+        .outerjoin(User, User.id == CaseVersion.saved_by)
+        .where(CaseVersion.case_id == pk)
+        .order_by(CaseVersion.version.desc())
+    )
     return [
-        {"version": v.version, "who": names.get(v.saved_by or 0, "system"),
-         "when": v.saved_at.strftime("%Y-%m-%d %H:%M UTC"), "note": v.note}
-        for v in reversed(versions)
+        {"version": version, "who": who or "system",
+         "when": saved_at.strftime("%Y-%m-%d %H:%M UTC"), "note": note}
+        for version, who, saved_at, note in versions
     ]  # fmt: skip
 
 
 @router.get("/cases/{case_pk:int}")
-def case_page(
-    request: Request, case_pk: int, db: DbSession, actor: Reader, now: Now, policies: Policies
-) -> Response:
+def case_page(request: Request, case_pk: int, db: DbSession, actor: Reader, now: Now) -> Response:
     stored = get_case(db, actor, case_pk)
     today = now.date()
-    latest = latest_assessments(db, case_pk)
-    decisions = [decision_view(r, stored.version) for r in latest]
+    found = case_decisions(db, case_pk)
+    decisions = [
+        {**_remembered_words(db, row, data), "stale": row.case_version != stored.version}
+        for row, data in found.latest
+    ]
     practice = next((d for d in decisions if d["policy"] == "practice"), None)
     p = stored.case.patient
     context = {
@@ -179,9 +233,9 @@ def case_page(
         "levels": stored.case.levels_under_review,
         "stage": case_stage(db, case_pk, now),
         "decisions": decisions,
-        "checklist": missing_checklist(assessment_history(db, case_pk), latest),
+        "checklist": found.checklist,
         "timeline": timeline(stored, practice["window"] if practice else None, today),
-        "safety": _safety(stored, policies, today),
+        "safety": _safety(stored, today),
         "history": _history(db, case_pk),
         "can_edit": allowed(actor.role, Permission.EDIT_CASE),
     }

@@ -40,17 +40,19 @@ def client_ip(request: Request) -> str | None:
 
 
 def _from_token(db: Session, token: str) -> User | None:
-    row = db.scalar(
-        select(ApiToken).where(
-            ApiToken.token_sha256 == digest(token), ApiToken.revoked_at.is_(None)
-        )
-    )
-    if row is None:
+    """The user of a live API token (one query: the token and its user)."""
+    found = db.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_sha256 == digest(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if found is None:
         return None
+    row, user = found
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
         touch(db, row, last_used_at=now)
-    return db.get(User, row.user_id)
+    return user
 
 
 def live_session(db: Session, settings: Settings, token: str) -> WebSession | None:

@@ -90,6 +90,7 @@ def sign_in(
     now: datetime,
 ) -> SignInResult:  # fmt: skip
     """The user if ``username`` and ``password`` are right and nothing refuses them."""
+    throttle.prune_attempts(db, settings, now=now)
     if until := throttle.address_refused_until(db, ip, now=now):
         throttle.record_attempt(db, username=username, ip=ip, succeeded=False, now=now)
         _refuse(db, None, ip, action="sign_in_throttled", detail="address")

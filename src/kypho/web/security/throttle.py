@@ -1,6 +1,8 @@
 """Sign-in throttling: per account (lock-out, in settings) and per address (constants here).
 
-Every attempt is a ``SignInAttempt`` row. An account is locked after
+Every attempt is a ``SignInAttempt`` row, kept while a window may still count it: each
+sign-in first deletes the rows older than both windows (``prune_attempts``); the audit
+trail keeps every sign-in for good. An account is locked after
 ``settings.sign_in_max_failures`` consecutive failures, for ``sign_in_lockout_minutes``.
 A name that is no account is "locked" the same way, from its attempt rows, so the answer
 does not tell whether a name exists.
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from kypho.config import Settings
@@ -23,6 +25,18 @@ IP_MAX_FAILURES = 20
 IP_WINDOW_MINUTES = 15
 
 USERNAME_MAX_CHARS = 64  # the users.username column
+
+
+def prune_attempts(db: Session, settings: Settings, *, now: datetime) -> int:
+    """Delete the attempts no window counts any more (older than the address window and
+    the lock-out); the number deleted."""
+    keep = timedelta(minutes=max(IP_WINDOW_MINUTES, settings.sign_in_lockout_minutes))
+    done = db.execute(
+        delete(SignInAttempt)
+        .where(SignInAttempt.at <= now - keep)
+        .execution_options(synchronize_session=False)
+    )
+    return int(done.rowcount)  # type: ignore[attr-defined]
 
 
 def record_attempt(
