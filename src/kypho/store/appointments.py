@@ -27,6 +27,7 @@ from kypho.domain.case import Case as ClinicalCase
 from kypho.errors import Conflict, InvalidInput, NotFound
 from kypho.rules.types import ProcedureWindow
 from kypho.store.audit import Actor, record_event
+from kypho.store.base import MAX_ROW_ID
 from kypho.store.cases import get_case, save_case
 from kypho.store.models import Appointment, Case, Room, User
 from kypho.workflows.assess import assess_case
@@ -106,6 +107,10 @@ def rooms(db: Session) -> list[Room]:
 
 def _lock(db: Session, clinician_id: int, room_id: int) -> tuple[User, Room]:
     """The clinician's and room's rows, locked for this transaction (always in this order)."""
+    for field, given in (("clinician_id", clinician_id), ("room_id", room_id)):
+        if not 1 <= given <= MAX_ROW_ID:  # no such row can exist (and no engine looks it up)
+            shown = given if len(str(given)) <= 24 else f"a {len(str(given))}-digit number"
+            raise BookingError(field, f"expected an id from 1 to {MAX_ROW_ID:,}, got {shown}")
     if db.get_bind().dialect.name == "sqlite":
         db.execute(update(Room).where(Room.id == room_id).values(name=Room.name))
         user = db.get(User, clinician_id)

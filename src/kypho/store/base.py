@@ -17,6 +17,11 @@ NAMING = {
 }
 
 
+# Every id is an INTEGER column: PostgreSQL's integer holds at most 2**31 - 1, the smaller
+# of the two engines' limits (SQLite's is 2**63 - 1). A larger id names no row.
+MAX_ROW_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from kypho.config import Settings, load_settings
 from kypho.store.engine import make_engine, session_factory
 from kypho.web.errors import error_body, install_error_handlers
+from kypho.web.row_ids import RefuseOutOfRangeIds
 from kypho.web.slots import RequestSlots
 
 STATIC = Path(__file__).parent / "static"
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         app.include_router(router, prefix=prefix)
     app.state.included_routers = included  # read by route_table (the security tests)
     app.add_middleware(RefuseLargeBodies, max_upload_bytes=settings.max_upload_bytes)
+    app.add_middleware(RefuseOutOfRangeIds)
     app.add_middleware(RequestSlots)  # outermost: a request waits before it takes anything
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
