@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from kypho.store.base import MAX_ROW_ID
 from kypho.store.models import AuditEvent
 from kypho.web.security.password_rules import InvalidField
 
@@ -54,6 +55,10 @@ def _case_id(text: str) -> int | None:
         return None
     if not text.isdigit():
         raise InvalidField("case_id", f"expected a case number (digits), got {text!r}")
+    if len(text) > len(str(MAX_ROW_ID)) or int(text) > MAX_ROW_ID:
+        raise InvalidField(
+            "case_id", f"expected a case number up to {MAX_ROW_ID:,}, got {text[:24]}"
+        )
     return int(text)
 
 

@@ -4,18 +4,26 @@ A path such as ``/cases/99999999999999999999`` is a well-formed int to FastAPI b
 engine can look it up: SQLite raises ``OverflowError`` past 2**63 - 1 and PostgreSQL
 "integer out of range" past 2**31 - 1, both HTTP 500. This ASGI middleware answers any
 path segment of digits above ``store.base.MAX_ROW_ID`` with 404 (no such record can
-exist) and the JSON error body, for every route, those added later included.
+exist) and the JSON error body, for every route, those added later included. Ids and
+versions in JSON bodies are typed ``RowId``, bounded the same way.
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi.responses import JSONResponse
+from pydantic import Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kypho.store.base import MAX_ROW_ID
 from kypho.web.errors import error_body
 
 MAX_ID_DIGITS = len(str(MAX_ROW_ID))
+# An id in a JSON body: 1 to MAX_ROW_ID, else 422 naming the field. A version the edit
+# began from: one less, so that the version saved after it still fits its column.
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+RowVersion = Annotated[int, Field(ge=1, le=MAX_ROW_ID - 1)]
 
 
 def out_of_range_id(path: str) -> str | None:

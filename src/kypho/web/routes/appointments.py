@@ -28,6 +28,7 @@ from kypho.store.appointments import (
 from kypho.store.audit import Actor
 from kypho.store.models import Appointment, Case, Room
 from kypho.web.deps import DbSession, Now, clinic_now
+from kypho.web.row_ids import RowId, RowVersion
 from kypho.web.security.guard import require
 from kypho.web.security.roles import Permission
 
@@ -74,10 +75,10 @@ def described(db: Session, rows: list[Appointment], zone: ZoneInfo) -> list[dict
 class BookingBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    case_id: int
+    case_id: RowId
     kind: Kind
-    clinician_id: int
-    room_id: int
+    clinician_id: RowId
+    room_id: RowId
     date: date
     start: str = Field(pattern=r"^\d{2}:\d{2}$", description="Clinic wall-clock time, HH:MM.")
     duration_min: int
@@ -85,7 +86,9 @@ class BookingBody(BaseModel):
 
 
 class DoneBody(BaseModel):
-    expected_version: int = Field(description="The case version the procedure date is added to.")
+    expected_version: RowVersion = Field(
+        description="The case version the procedure date is added to."
+    )
 
 
 @router.get("/appointments")

@@ -33,6 +33,7 @@ from kypho.store.stage_table import CLINIC_NOW
 from kypho.store.stages import Stage
 from kypho.store.worklist import PER_PAGE, CaseRow, case_rows, worklist
 from kypho.web.deps import DbSession, Now, Policies
+from kypho.web.row_ids import RowVersion
 from kypho.web.security.guard import require
 from kypho.web.security.roles import Permission
 
@@ -69,7 +70,7 @@ class CaseCreate(BaseModel):
 class CaseUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     case: dict[str, Any]
-    expected_version: int = Field(ge=1)
+    expected_version: RowVersion
     note: str = Field(default="", max_length=500)
 
 

@@ -19,6 +19,7 @@ from kypho.store.documents import get_document, issue_documents, list_documents
 from kypho.store.models import IssuedDocument
 from kypho.web.deps import DbSession, settings_of
 from kypho.web.pages.documents import download
+from kypho.web.row_ids import RowId
 from kypho.web.security.guard import require
 from kypho.web.security.roles import Permission, allowed
 from kypho.workflows.documents import DocumentKind
@@ -50,7 +51,7 @@ def summary(doc: IssuedDocument) -> dict[str, Any]:
 
 
 class IssueBody(BaseModel):
-    plan_id: int
+    plan_id: RowId
     kind: Literal["consent", "discharge"] = Field(
         description="consent (physician), or discharge: the discharge sheet and the calendar."
     )

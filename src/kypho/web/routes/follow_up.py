@@ -19,6 +19,7 @@ from kypho.store.cases import get_case
 from kypho.store.follow_up import add_visit, outcomes_of
 from kypho.web.deps import DbSession
 from kypho.web.routes.appointments import Now
+from kypho.web.row_ids import RowVersion
 from kypho.web.security.guard import require
 from kypho.web.security.roles import Permission
 
@@ -32,7 +33,7 @@ class VisitBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     visit: dict[str, Any] = Field(description="One follow_up entry, as in the case file.")
-    expected_version: int = Field(description="The case version this visit is added to.")
+    expected_version: RowVersion = Field(description="The case version this visit is added to.")
 
 
 @router.get("/cases/{case_pk}/follow-up")

@@ -29,6 +29,7 @@ from kypho.store.measurements import (
 from kypho.store.models import Measurement
 from kypho.web.deps import DbSession, settings_of
 from kypho.web.errors import error_body
+from kypho.web.row_ids import RowVersion
 from kypho.web.security.guard import require
 from kypho.web.security.roles import Permission
 
@@ -122,7 +123,7 @@ class AddToCase(BaseModel):
     study_date: date
     modality: Modality = Modality.CT
     study_id: str | None = Field(default=None, max_length=200)
-    expected_version: int = Field(description="The case version this addition is based on.")
+    expected_version: RowVersion = Field(description="The case version this addition is based on.")
 
 
 @router.post("/{m_id}/add-to-case")
