@@ -18,7 +18,7 @@ from kypho.store.audit import SYSTEM
 from kypho.store.cases import PatientDetails, create_case
 from kypho.store.engine import session_factory, transaction
 from kypho.store.models import AuditEvent
-from kypho.web.deps import clinic_now
+from web.web_clock import set_clinic_now
 
 ROOT = Path(__file__).resolve().parents[3]
 CASE_L1 = ROOT / "examples" / "cases" / "01-acute-l1-worsening-candidate.json"
@@ -41,7 +41,7 @@ LANDMARKS = json.dumps({"format": "kypho-landmarks/1", "frame": "AS", "levels": 
 
 @pytest.fixture(autouse=True)
 def _examples_today(web_app: Any) -> None:
-    web_app.dependency_overrides[clinic_now] = lambda: EXAMPLES_TODAY
+    set_clinic_now(web_app, EXAMPLES_TODAY)
 
 
 def _stored(engine: Engine, mrn: str) -> int:

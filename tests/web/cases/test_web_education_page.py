@@ -18,7 +18,7 @@ from kypho.store.audit import SYSTEM
 from kypho.store.cases import PatientDetails, create_case
 from kypho.store.engine import session_factory, transaction
 from kypho.store.models import AuditEvent
-from kypho.web.deps import clinic_now
+from web.web_clock import set_clinic_now
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples" / "cases"
@@ -31,7 +31,7 @@ EXAMPLES_TODAY = datetime(2026, 11, 21, 12, 0, tzinfo=ZoneInfo("UTC"))
 
 @pytest.fixture(autouse=True)
 def _examples_today(web_app: Any) -> None:
-    web_app.dependency_overrides[clinic_now] = lambda: EXAMPLES_TODAY
+    set_clinic_now(web_app, EXAMPLES_TODAY)
 
 
 def _stored(engine: Engine, example: str, mrn: str) -> int:
