@@ -1,8 +1,9 @@
 """Decode CT slices into one HU volume, exactly: int16 when every value fits, else float32.
 
 Compressed pixel data (JPEG 2000 lossless, JPEG-LS...) decodes with the PyPI decoders
-pydicom finds (Pillow or pylibjpeg-openjpeg; pyjpegls). HU = stored value x Rescale Slope
-(0028,1053) + Rescale Intercept (0028,1052); nothing is clipped.
+pydicom finds (JPEG 2000 by Pillow, JPEG-LS by pyjpegls; both come with highdicom).
+HU = stored value x Rescale Slope (0028,1053) + Rescale Intercept (0028,1052); nothing
+is clipped.
 """
 
 from __future__ import annotations
