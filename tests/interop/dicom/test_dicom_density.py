@@ -112,7 +112,8 @@ def test_json_reports_each_level_the_screen_and_the_contrast(measured: Any) -> N
     assert block["contrast_phase"] == phase
     assert "Pickhardt 2013" in block["thresholds"] and "not a diagnosis" in block["disclaimer"]
     notes = spine_table(found.spine, density=found.density).splitlines()[-2]
-    assert f"mean {measured['hu']} HU" in notes and f"contrast {phase.replace('_', '-')}" in notes
+    words = {"contrast": "IV contrast given, phase not known", "non_contrast": "no IV contrast"}
+    assert f"mean {measured['hu']} HU" in notes and f"; {words[phase]} (" in notes
 
 
 def _groups(path: Path) -> dict[str, Any]:
