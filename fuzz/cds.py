@@ -36,7 +36,7 @@ from typing import Any
 from fuzz import app, mutate
 from fuzz.cds_answer import answer_fault, outcome_fault
 from fuzz.classify import Run, Verdict
-from fuzz.jsontext import Pairs, Raw, dumps
+from fuzz.jsontext import Pairs, Raw, dumps, nesting_depth
 from fuzz.target import FuzzTarget
 
 REQUESTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "cds-hooks" / "requests"
@@ -322,7 +322,7 @@ def judge(data: bytes) -> tuple[bool | None, str, str]:
     text = _utf8_within_limit(body)
     if text is None:
         return False, "not UTF-8, or a body over 5 MB", "body"
-    if rest == "feedback" or _depth(text) > MAX_ORACLE_DEPTH:
+    if rest == "feedback" or nesting_depth(text) > MAX_ORACLE_DEPTH:
         return _json_only(text)
     try:
         _rules(
@@ -361,15 +361,6 @@ def _json_only(text: str) -> tuple[bool | None, str, str]:
         except ValueError:
             return False, "not JSON", "body"
     return None, "", ""
-
-
-def _depth(text: str) -> int:
-    outside = "".join(re.split(r'"(?:\\.|[^"\\])*"', text))
-    depth = top = 0
-    for run in re.findall(r"[\[{]+|[\]}]+", outside):
-        depth += len(run) if run[0] in "[{" else -len(run)
-        top = max(top, depth)
-    return top
 
 
 def explain(data: bytes) -> str:

@@ -22,13 +22,12 @@ import copy
 import hashlib
 import json
 import random
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from fuzz import mutate
-from fuzz.jsontext import Pairs, Raw, dumps
+from fuzz.jsontext import Pairs, Raw, dumps, nesting_depth
 from fuzz.target import FuzzTarget
 
 BUNDLES = Path(__file__).resolve().parents[1] / "tests" / "interop" / "fhir" / "bundles"
@@ -203,15 +202,6 @@ def _constant(name: str) -> Any:
     raise Refused(f"{name} is not a JSON number")
 
 
-def _depth(text: str) -> int:
-    outside = "".join(re.split(r'"(?:\\.|[^"\\])*"', text))
-    depth = top = 0
-    for run in re.findall(r"[\[{]+|[\]}]+", outside):
-        depth += len(run) if run[0] in "[{" else -len(run)
-        top = max(top, depth)
-    return top
-
-
 def judge(data: bytes) -> tuple[bool | None, str]:
     if hashlib.sha256(data).hexdigest() in _unchanged():
         return True, ""
@@ -219,7 +209,7 @@ def judge(data: bytes) -> tuple[bool | None, str]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return False, "not UTF-8"
-    if _depth(text) > MAX_ORACLE_DEPTH:
+    if nesting_depth(text) > MAX_ORACLE_DEPTH:
         return None, ""
     try:
         doc = json.loads(text, parse_constant=_constant)

@@ -7,6 +7,7 @@ keys may repeat. Everything else is written as ``json.dumps`` would.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,3 +50,14 @@ def dumps(value: Any) -> str:
         else:
             out.append(json.dumps(item))
     return "".join(out)
+
+
+def nesting_depth(text: str) -> int:
+    """Deepest nesting of arrays and objects in JSON text, outside strings (no parsing,
+    so a text too deep for ``json.loads`` is measured too)."""
+    outside = "".join(re.split(r'"(?:\\.|[^"\\])*"', text))
+    deepest = level = 0
+    for run in re.findall(r"[\[{]+|[\]}]+", outside):
+        level += len(run) if run[0] in "[{" else -len(run)
+        deepest = max(deepest, level)
+    return deepest

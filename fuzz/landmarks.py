@@ -20,9 +20,9 @@ import contextlib
 import json
 import math
 import random
-import re
 from typing import Any
 
+from fuzz.jsontext import nesting_depth
 from fuzz.target import FuzzTarget
 
 MAX_BYTES = 1_000_000
@@ -191,16 +191,6 @@ def _constant(name: str) -> Any:
     raise Refused(f"{name} is not a JSON number")
 
 
-def _depth(text: str) -> int:
-    """Deepest nesting of arrays and objects outside strings."""
-    outside = "".join(re.split(r'"(?:\\.|[^"\\])*"', text))
-    depth = top = 0
-    for run in re.findall(r"[\[{]+|[\]}]+", outside):
-        depth += len(run) if run[0] in "[{" else -len(run)
-        top = max(top, depth)
-    return top
-
-
 def strict(data: bytes) -> Any:
     if len(data) > MAX_BYTES:
         raise Refused("more than 1,000,000 bytes")
@@ -208,7 +198,7 @@ def strict(data: bytes) -> Any:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Refused("not UTF-8") from None
-    if _depth(text) > MAX_DEPTH:
+    if nesting_depth(text) > MAX_DEPTH:
         raise Refused("nested more than 64 deep")
     try:
         return json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
