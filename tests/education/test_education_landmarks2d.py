@@ -154,6 +154,28 @@ def test_the_cement_sits_inside_the_fractured_body(tmp_path: Path) -> None:
         assert body.contains_points(blob.points).all()
 
 
+def _distance_to_outline_mm(points: np.ndarray, outline: np.ndarray) -> float:
+    """The least distance (mm) from any of ``points`` to the closed polygon ``outline``."""
+    a, b = outline, np.roll(outline, -1, axis=0)
+    ab = b - a
+    t = np.clip(((points[:, None, :] - a) * ab).sum(-1) / (ab * ab).sum(-1), 0.0, 1.0)
+    nearest = a + t[..., None] * ab
+    return float(np.linalg.norm(points[:, None, :] - nearest, axis=-1).min())
+
+
+@pytest.mark.parametrize("approach", ["bipedicular", "unipedicular"])
+def test_the_cement_is_drawn_clear_of_the_anterior_wall(tmp_path: Path, approach) -> None:
+    """Drawn touching the front cortex, cement reads as a leak to a patient: a band of
+    bone (at least 1.5 mm, about 15 px at the page's scale) stays between each blob and
+    the anterior wall (outline points 0 and 5: superior and inferior anterior)."""
+    made = _model(tmp_path, approach=approach)
+    after = made.procedure.steps[-1].frames[0]
+    body = _shapes(after, "fractured")[0].points
+    wall = body[[0, 5]]
+    for blob in _shapes(after, "cement"):
+        assert _distance_to_outline_mm(blob.points, wall) >= 1.5
+
+
 def test_one_needle_or_two_as_planned(tmp_path: Path) -> None:
     one = _model(tmp_path, approach="unipedicular")
     two = _model(tmp_path, approach="bipedicular")

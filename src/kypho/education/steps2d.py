@@ -16,7 +16,8 @@ Cement and balloon, *project convention*: each is drawn as the mid-sagittal sect
 the ellipsoid the 3-D model draws for its share of the volume
 (``ellipsoid_axes_for_volume(volume / n, BALLOON_SHAPE)``, semi-axes a, b, c along
 anterior, lateral, superior), an ellipse of area pi * a * c, centred at the needle's tip
-or as far behind it as keeps the whole blob inside the anterior wall.
+or as far behind it, along the needle, as keeps the whole blob ``WALL_GAP_MM`` inside
+the body's outline.
 """
 
 from __future__ import annotations
@@ -42,7 +43,12 @@ NEEDLE_WIDTH_MM = 3.0  # an 11-gauge trocar is about 3 mm across (as shapes.NEED
 SECOND_NEEDLE_OFFSET_MM = 2.5  # the other side's needle, drawn this much higher (convention)
 ELLIPSE_POINTS = 72  # polygon points of a drawn ellipse: area within 0.2 % of pi*a*c
 MIN_BALLOON_SHARE = 0.15  # the balloon's first frame, as the 3-D model's
-WALL_GAP_MM = 1.0  # the drawn cement kept this far inside the anterior wall (drawing)
+# The drawn cement and balloon kept this far inside the outline (drawing convention): at
+# 1 mm from the anterior wall alone the blob's edge merged with the cortex line at page
+# scale and could read as cement at or through the wall, which is a leak to a patient.
+WALL_GAP_MM = 2.0
+BLOB_STEP_MM = 0.5  # the grid of places tried for a blob (drawing)
+BLOB_SHIFT_MM = 5.0  # how far above or below its tip a blob may be drawn (drawing)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,17 +98,45 @@ def _needle(frame: Frame2D, tip: Floats, fraction: float) -> Shape:
                                                  entry + side]))  # fmt: skip
 
 
-def blob_centres(frame: Frame2D, tips: tuple[Floats, ...], cement_ml: float) -> tuple[Floats, ...]:
-    """Where balloon and cement sit: at each tip, moved back so the whole blob stays
-    ``WALL_GAP_MM`` inside the anterior wall; in the body's middle if it cannot."""
-    a, _ = section_axes_mm(cement_ml / len(tips))
-    front = frame.station_u_mm[0] - WALL_GAP_MM - a
-    back = frame.posterior_wall_u_mm + WALL_GAP_MM + a
+def clearance_mm(points: Floats, outline: Floats) -> float:
+    """The least signed distance (mm) from ``points`` to the closed polygon ``outline``:
+    the band of bone left around them, or minus the depth of the point furthest out."""
+    from matplotlib.path import Path as Polygon
+
+    a, b = outline, np.roll(outline, -1, axis=0)
+    ab = b - a
+    t = np.clip(((points[:, None, :] - a) * ab).sum(-1) / (ab * ab).sum(-1), 0.0, 1.0)
+    d = np.linalg.norm(points[:, None, :] - (a + t[..., None] * ab), axis=-1).min(axis=1)
+    inside = Polygon(outline).contains_points(points)
+    return float(np.where(inside, d, -d).min())
+
+
+def blob_centres(
+    frame: Frame2D, tips: tuple[Floats, ...], cement_ml: float, body: Floats
+) -> tuple[Floats, ...]:
+    """Where balloon and cement sit: at each tip if the whole blob is ``WALL_GAP_MM``
+    inside ``body`` (the fractured outline: the lifted one only grows), else at the
+    nearest place, on a ``BLOB_STEP_MM`` grid behind the tip and up to
+    ``BLOB_SHIFT_MM`` above or below it, that is; where none is, at the place with the
+    most bone around it."""
+    a, c = section_axes_mm(cement_ml / len(tips))
     found = []
     for tip in tips:
-        u = float((tip - frame.centre) @ frame.anterior)
-        at = min(u, front) if min(u, front) >= back else frame.station_u_mm[1]
-        found.append(tip + (at - u) * frame.anterior)
+        u_tip = float((tip - frame.centre) @ frame.anterior)
+        backs = np.arange(0.0, u_tip - frame.posterior_wall_u_mm, BLOB_STEP_MM)
+        shifts = np.arange(-BLOB_SHIFT_MM, BLOB_SHIFT_MM + BLOB_STEP_MM / 2, BLOB_STEP_MM)
+        places = sorted(((float(du), float(dw)) for du in backs for dw in shifts),
+                        key=lambda p: math.hypot(*p))  # fmt: skip
+        best, best_gap = tip, -math.inf
+        for du, dw in places:
+            at = tip - du * frame.anterior + dw * frame.superior
+            gap = clearance_mm(ellipse(at, frame=frame, semi_u_mm=a, semi_w_mm=c), body)
+            if gap >= WALL_GAP_MM:
+                best = at
+                break
+            if gap > best_gap:
+                best, best_gap = at, gap
+        found.append(best)
     return tuple(found)
 
 
@@ -129,7 +163,7 @@ def build_side_steps(
 ) -> tuple[SideStep, ...]:
     """The five steps (``STEP_KEYS``) for ``needles`` needles (1 or 2)."""
     tips = needle_tips(frame, needles)
-    at = blob_centres(frame, tips, cement_ml)
+    at = blob_centres(frame, tips, cement_ml, fractured.points)
     grow = [(k + 1) / FRAMES_PER_MOVING_STEP for k in range(FRAMES_PER_MOVING_STEP)]
     fixed = tuple(_body(b, "bone") for b in bones)
     start = (*fixed, _body(fractured, "fractured"))
