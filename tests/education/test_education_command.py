@@ -81,13 +81,14 @@ def made(mask_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_the_folder_holds_the_page_the_gif_and_a_png_per_step(made: Path) -> None:
+def assert_folder_holds_the_page_the_gif_the_pngs_and_the_consent(made: Path) -> None:
+    """Shared with the 2-D command's tests: the same files, whatever drew them."""
     names = sorted(p.name for p in made.iterdir())
     expected = ["education.html", "education.gif", "consent-with-pictures.pdf", *STEP_PNGS]
     assert names == sorted(expected)
 
 
-def test_the_consent_carries_each_steps_key_frame_and_caption(made: Path) -> None:
+def assert_consent_carries_each_steps_key_frame(made: Path) -> None:
     from pypdf import PdfReader
 
     reader = PdfReader(made / "consent-with-pictures.pdf")
@@ -96,7 +97,8 @@ def test_the_consent_carries_each_steps_key_frame_and_caption(made: Path) -> Non
     assert "The treatment, step by step" in text and "Consent for balloon kyphoplasty" in text
 
 
-def test_the_gif_has_a_frame_per_scene_at_its_size_and_a_few_seconds_a_step(made: Path) -> None:
+def assert_gif_has_a_frame_per_scene_at_its_size(made: Path) -> None:
+    """The GIF: small enough to e-mail, a frame per scene, a few seconds a step."""
     data = (made / "education.gif").read_bytes()
     assert len(data) <= MAX_GIF_BYTES
     gif = Image.open(io.BytesIO(data))
@@ -109,13 +111,24 @@ def test_the_gif_has_a_frame_per_scene_at_its_size_and_a_few_seconds_a_step(made
     assert total_ms == pytest.approx(5 * STEP_SECONDS * 1000, abs=10)
 
 
-def test_key_frames_are_pictures_that_differ_step_to_step(made: Path) -> None:
+def assert_key_frames_differ_step_to_step(made: Path) -> None:
     pictures = [np.asarray(Image.open(made / n).convert("L"), dtype=float) for n in STEP_PNGS]
     for picture in pictures:
         assert picture.shape == (HEIGHT_PX, WIDTH_PX)
         assert (picture < 200).mean() > 0.02  # something drawn on the white
     for a, b in zip(pictures, pictures[1:], strict=False):
         assert np.abs(a - b).mean() > 0.1
+
+
+OUTPUT_CHECKS = (assert_folder_holds_the_page_the_gif_the_pngs_and_the_consent,
+                 assert_consent_carries_each_steps_key_frame,
+                 assert_gif_has_a_frame_per_scene_at_its_size,
+                 assert_key_frames_differ_step_to_step)  # fmt: skip
+
+
+@pytest.mark.parametrize("check", OUTPUT_CHECKS, ids=lambda c: c.__name__)
+def test_the_outputs_from_a_mask(made: Path, check) -> None:  # noqa: ANN001
+    check(made)
 
 
 def test_the_page_is_self_contained(made: Path) -> None:

@@ -26,14 +26,7 @@ from education.kypho_education_support import (
     practice,
     write_landmarks,
 )
-from education.test_education_command import (
-    EXPECTED_FRAMES,
-    MAX_FK_GRADE,
-    MAX_GIF_BYTES,
-    STEP_PNGS,
-    run,
-)
-from kypho.education.animation import HEIGHT_PX, STEP_SECONDS, WIDTH_PX
+from education.test_education_command import MAX_FK_GRADE, OUTPUT_CHECKS, run
 from kypho.education.captions import DISCLAIMER, SIDE_VIEW_NOTE, SideView, captions, plain_text
 from kypho.education.page2d import LABEL, SCHEMATIC
 from kypho.education.sideview import LandmarkFile
@@ -67,41 +60,9 @@ def made(landmarks_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     return out
 
 
-def test_the_folder_holds_the_page_the_gif_the_pngs_and_the_consent(made: Path) -> None:
-    names = sorted(p.name for p in made.iterdir())
-    assert names == sorted(["education.html", "education.gif", "consent-with-pictures.pdf",
-                            *STEP_PNGS])  # fmt: skip
-
-
-def test_the_consent_carries_each_steps_key_frame(made: Path) -> None:
-    from pypdf import PdfReader
-
-    reader = PdfReader(made / "consent-with-pictures.pdf")
-    assert sum(len(page.images) for page in reader.pages) == len(STEP_PNGS)
-    text = " ".join(page.extract_text() for page in reader.pages)
-    assert "The treatment, step by step" in text
-
-
-def test_the_gif_has_a_frame_per_scene_at_its_size_and_a_few_seconds_a_step(made: Path) -> None:
-    data = (made / "education.gif").read_bytes()
-    assert len(data) <= MAX_GIF_BYTES
-    gif = Image.open(io.BytesIO(data))
-    assert gif.size == (WIDTH_PX, HEIGHT_PX)
-    assert gif.n_frames == EXPECTED_FRAMES
-    total_ms = 0
-    for k in range(gif.n_frames):
-        gif.seek(k)
-        total_ms += gif.info["duration"]
-    assert total_ms == pytest.approx(5 * STEP_SECONDS * 1000, abs=10)
-
-
-def test_key_frames_are_pictures_that_differ_step_to_step(made: Path) -> None:
-    pictures = [np.asarray(Image.open(made / n).convert("L"), dtype=float) for n in STEP_PNGS]
-    for picture in pictures:
-        assert picture.shape == (HEIGHT_PX, WIDTH_PX)
-        assert (picture < 200).mean() > 0.02  # something drawn on the white
-    for a, b in zip(pictures, pictures[1:], strict=False):
-        assert np.abs(a - b).mean() > 0.1
+@pytest.mark.parametrize("check", OUTPUT_CHECKS, ids=lambda c: c.__name__)
+def test_the_outputs_from_landmarks(made: Path, check) -> None:  # noqa: ANN001
+    check(made)  # the same files and pictures as from a mask (test_education_command)
 
 
 def test_the_page_is_self_contained_and_says_how_it_was_drawn(made: Path) -> None:
