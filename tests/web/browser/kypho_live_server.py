@@ -28,7 +28,8 @@ from kypho.store.engine import make_engine, session_factory, transaction
 from kypho.store.people import create_user, issue_api_token
 from kypho.store.schema import upgrade
 
-START_TIMEOUT_S = 60.0  # a cold start imports numpy, scipy, matplotlib: seconds on 2 cores
+START_TIMEOUT_S = 180.0  # a cold start imports numpy, scipy, matplotlib: seconds on 2 cores,
+# a minute and more at load 20 (seen); a server that exits is reported at once instead
 STOP_GRACE_S = 10.0
 TEST_SECRET_KEY = "live-server-test-secret-" + "k" * 32  # tests only
 ROLES = ("administrator", "coordinator", "radiologist", "physician", "read_only")
