@@ -7,8 +7,11 @@ is included, in name order.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import pkgutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +92,33 @@ class RefuseLargeBodies:
         await self.app(scope, receive, send)
 
 
+_heap_frozen = False
+
+
+def freeze_startup_heap() -> bool:
+    """Once per process: collect, then move every object alive after start-up (modules,
+    routes, compiled policies and templates: about 180,000) out of the collector's reach.
+
+    A full collection then walks the request's objects only: with the start-up heap in
+    it, each one took 137-600 ms under load, the tail of the CDS Hooks and page
+    latencies (measured, issue 11); frozen, 2-3 ms. Start-up objects live as long as the
+    process anyway. Later apps in the same process (the test suite builds hundreds)
+    freeze nothing more, so nothing they leave is kept. True when this call froze."""
+    global _heap_frozen
+    if _heap_frozen:
+        return False
+    _heap_frozen = True
+    gc.collect()
+    gc.freeze()
+    return True
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    freeze_startup_heap()
+    yield
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """The app for ``settings`` (read from ``KYPHO_*`` when omitted) on ``engine``.
 
@@ -101,6 +131,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         title="kypho clinic",
         description="Decision support for the balloon kyphoplasty pathway. The physician decides.",
         version="0.1.0",
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
