@@ -17,8 +17,13 @@ Issue 11 aims at p99 under 100 ms at 20 concurrent calls.
 
 ``--in-process N``: no server; N order-sign calls (and N bare ones) through the ASGI app
 itself (``httpx.ASGITransport``, one call at a time), printing the CPU time per call of
-this process (app and client together; the bare line is the harness's own share) and,
-with ``--profile``, the top of a cProfile of the order-sign calls.
+this process (app and client together; the bare line is the harness's own share), then
+the server's share alone: the same calls handed to the ASGI app directly (no client),
+the least of ``SERVER_ROUNDS`` rounds (the machine is shared: the least is the one the
+others disturbed least). With ``--profile``, the top of a cProfile of the order-sign
+calls: the worker thread's part (``_answer_bytes``: parse, decide, serialise) and the
+event loop's (routing, dependencies, the thread hop), each on its own (cProfile sees one
+thread).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ sys.path.insert(0, str(CDS_TESTS))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 REQUEST_TIMEOUT_S = 60.0
 PID = "bench-1"
+SERVER_ROUNDS = 5  # --in-process: rounds of N/SERVER_ROUNDS calls, the least kept
 
 
 from bench_web import Cell  # noqa: E402 (one cell type for both web benches)
@@ -138,23 +144,85 @@ async def _cpu_per_call_ms(app: Any, body: dict[str, Any] | None, calls: int) ->
         return 1000 * (time.process_time() - t0) / calls
 
 
+async def _asgi_call(app: Any, method: str, path: str, raw: bytes) -> None:
+    """One request handed to the ASGI app as a server would (no HTTP client)."""
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": method, "scheme": "http", "path": path, "raw_path": path.encode(),
+             "query_string": b"", "root_path": "", "client": ("127.0.0.1", 50000),
+             "server": ("bench", 80), "state": {},
+             "headers": [(b"host", b"bench"), (b"content-type", b"application/json"),
+                         (b"content-length", str(len(raw)).encode())]}  # fmt: skip
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:  # the body is read: the next message would be the client leaving
+            await asyncio.Event().wait()
+        sent = True
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    statuses: list[int] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    await app(scope, receive, send)
+    assert statuses == [200], statuses
+
+
+async def _server_cpu_per_call_ms(app: Any, body: dict[str, Any] | None, calls: int) -> float:
+    raw = b"" if body is None else json.dumps(body).encode("utf-8")
+    method, path = ("GET", "/bare") if body is None else ("POST", "/cds-services/kypho-order-sign")
+    for _ in range(5):  # warm, as _cpu_per_call_ms
+        await _asgi_call(app, method, path, raw)
+    per_round = max(1, calls // SERVER_ROUNDS)
+    rounds = []
+    for _ in range(SERVER_ROUNDS):
+        t0 = time.process_time()
+        for _ in range(per_round):
+            await _asgi_call(app, method, path, raw)
+        rounds.append(1000 * (time.process_time() - t0) / per_round)
+    return min(rounds)
+
+
 def in_process(body: dict[str, Any], calls: int, profile: bool) -> int:
     from bench_web import bare_app
 
     app = _in_process_app(Path(tempfile.mkdtemp(prefix="kypho-bench-cds-")))
-    bare_ms = asyncio.run(_cpu_per_call_ms(bare_app(), None, calls))
+    bare = bare_app()
+    bare_ms = asyncio.run(_cpu_per_call_ms(bare, None, calls))
     sign_ms = asyncio.run(_cpu_per_call_ms(app, body, calls))
     print(f"CPU per call, in process: order-sign {sign_ms:.2f} ms, bare {bare_ms:.2f} ms")
+    bare_ms = asyncio.run(_server_cpu_per_call_ms(bare, None, calls))
+    sign_ms = asyncio.run(_server_cpu_per_call_ms(app, body, calls))
+    print(f"CPU per call, server only (least of {SERVER_ROUNDS} rounds): "
+          f"order-sign {sign_ms:.2f} ms, bare {bare_ms:.2f} ms")  # fmt: skip
     if profile:
-        import cProfile
-        import pstats
-
-        profiler = cProfile.Profile()
-        profiler.enable()
-        asyncio.run(_cpu_per_call_ms(app, body, calls))
-        profiler.disable()
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        _profile(app, body, calls)
     return 0
+
+
+def _profile(app: Any, body: dict[str, Any], calls: int) -> None:
+    """cProfile of the calls: the worker thread's part and the event loop's, apart."""
+    import cProfile
+    import pstats
+
+    from kypho.web.pages import cds_hooks as page
+
+    worker, loop = cProfile.Profile(), cProfile.Profile()
+    real = page._answer_bytes
+    page._answer_bytes = lambda call: worker.runcall(real, call)  # one call at a time
+    try:
+        loop.enable()
+        asyncio.run(_cpu_per_call_ms(app, body, calls))
+        loop.disable()
+    finally:
+        page._answer_bytes = real
+    print("\n== worker thread (_answer_bytes: parse, link, decide, serialise) ==")
+    pstats.Stats(worker).sort_stats("cumulative").print_stats(30)
+    print("== event loop (framework, thread hop, client; 'poll' is waiting) ==")
+    pstats.Stats(loop).sort_stats("tottime").print_stats(15)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -149,8 +149,13 @@ def has_prefix(code: str, prefixes: tuple[str, ...]) -> bool:
     >>> has_prefix("m80.08xa", ICD_OSTEOPOROTIC_FRACTURE), has_prefix("M80.0", ("M80.08",))
     (True, False)
     """
-    bare = code.replace(".", "").upper()
-    return any(bare.startswith(p.replace(".", "")) for p in prefixes)
+    return code.replace(".", "").upper().startswith(_bare_prefixes(prefixes))
+
+
+@cache
+def _bare_prefixes(prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    """The prefixes without their dots, once per tuple (the import asks per code)."""
+    return tuple(p.replace(".", "") for p in prefixes)
 
 
 # Verhoeff check (SNOMED CT Release File Specification 6.4.2, tables 6.4.2-1 and -2):
