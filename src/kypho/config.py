@@ -7,6 +7,8 @@ never reads the environment itself: a workflow receives ``Settings`` as an argum
 
 from __future__ import annotations
 
+from functools import cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -107,6 +109,11 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=200_000_000, gt=0, description="Largest uploaded file (mask, zip, landmarks)."
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Reverse proxies whose X-Forwarded-For names the client (audit, sign-in "
+        "throttling): comma-separated IP addresses or CIDR networks; empty: none.",
+    )
 
     @property
     def database(self) -> str:
@@ -127,6 +134,39 @@ class Settings(BaseSettings):
     @property
     def time_zone(self) -> ZoneInfo:
         return ZoneInfo(self.clinic_time_zone)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        return ",".join(str(network) for network in proxy_networks(value))
+
+
+IpNetwork = IPv4Network | IPv6Network
+
+
+@cache
+def proxy_networks(text: str) -> tuple[IpNetwork, ...]:
+    """The networks of a ``KYPHO_TRUSTED_PROXIES`` value ("10.0.0.5, 10.1.0.0/16"; "": none).
+
+    A bare address is a network of one. Raises ``ValueError`` for an item that is neither,
+    or a network with host bits set (``10.0.0.1/8``: ``10.0.0.0/8`` was meant, or not).
+    """
+    if not text.strip():
+        return ()
+    networks = []
+    for item in (part.strip() for part in text.split(",")):
+        try:
+            networks.append(ip_network(item))
+        except ValueError:
+            try:
+                meant = f" (host bits set: {ip_network(item, strict=False)} is the network)"
+            except ValueError:
+                meant = ""
+            raise ValueError(
+                "expected IP addresses or CIDR networks separated by commas (such as "
+                f"10.0.0.5,10.1.0.0/16), found {item!r} among them{meant}"
+            ) from None
+    return tuple(networks)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -108,8 +108,10 @@ def serve(
         typer.echo(line)
     typer.echo(f"kypho clinic app: {url}  (Ctrl+C stops it)")
     try:
+        # proxy_headers off: X-Forwarded-For is read by the app alone, and only from
+        # KYPHO_TRUSTED_PROXIES (uvicorn's default would trust it from 127.0.0.1).
         uvicorn.run(create_app(settings, engine=engine), host=host, port=port,
-                    log_config=log_config())  # fmt: skip
+                    log_config=log_config(), proxy_headers=False)  # fmt: skip
     finally:
         engine.dispose()
 

@@ -3,18 +3,25 @@
 A cookie counts only while its session is live (not signed out, not idle longer than
 ``settings.session_idle_minutes``, not older than ``settings.session_max_hours``); each
 request it makes moves ``last_seen_at``. Callers use ``authenticate`` and ``SESSION_COOKIE``.
+
+From where: ``client_ip`` is the address audit rows and sign-in throttling record. It is
+the direct peer's, unless that peer is a proxy in ``settings.trusted_proxies``
+(``KYPHO_TRUSTED_PROXIES``): then it is the right-most address in ``X-Forwarded-For`` that
+is not itself a trusted proxy (each proxy appends the address it saw, so the entries left
+of it are only the client's word). An untrusted peer's header is never read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from ipaddress import IPv4Address, IPv6Address, ip_address
 
 from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kypho.config import Settings
+from kypho.config import IpNetwork, Settings, proxy_networks
 from kypho.store.audit import Actor
 from kypho.store.base import utcnow
 from kypho.store.models import ApiToken, User, WebSession
@@ -35,8 +42,48 @@ class Identity:
     must_change_password: bool = False  # only OWN_ACCOUNT routes answer until it is changed
 
 
+def _address(text: str) -> IPv4Address | IPv6Address | None:
+    """``text`` as an address (an IPv4-mapped IPv6 one as IPv4), or None if it is none."""
+    try:
+        found = ip_address(text.strip().removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return None
+    if isinstance(found, IPv6Address) and found.ipv4_mapped is not None:
+        return found.ipv4_mapped
+    return found
+
+
+def _trusted(address: IPv4Address | IPv6Address, networks: tuple[IpNetwork, ...]) -> bool:
+    return any(address in network for network in networks)
+
+
+def forwarded_client(peer: str, forwarded_for: list[str], networks: tuple[IpNetwork, ...]) -> str:
+    """The client's address: ``peer``, or if it is a trusted proxy, the right-most address
+    in the ``X-Forwarded-For`` values that is not (one a trusted proxy wrote before it)."""
+    nearest = _address(peer)
+    if nearest is None or not _trusted(nearest, networks):
+        return peer
+    hops = [hop for value in forwarded_for for hop in value.split(",")]
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:  # not written by a trusted proxy: the last one's word stands
+            break
+        nearest = address
+        if not _trusted(address, networks):
+            break
+    return str(nearest)
+
+
 def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """Where the request came from, for the audit trail and throttling (see the module)."""
+    if request.client is None:
+        return None
+    settings: Settings = request.app.state.settings
+    networks = proxy_networks(settings.trusted_proxies)
+    if not networks:
+        return request.client.host
+    return forwarded_client(request.client.host, request.headers.getlist("x-forwarded-for"),
+                            networks)  # fmt: skip
 
 
 def _from_token(db: Session, token: str) -> User | None:

@@ -91,6 +91,10 @@ _SIGN_IN = """
   `KYPHO_SIGN_IN_LOCKOUT_MINUTES` (an administrator can unlock it sooner); one address
   is refused after {ip_failures} failures in {ip_minutes} minutes. A name that is no
   account gets the same answers.
+- The address a sign-in, its throttle and every audit row record is the direct peer's;
+  only a peer in `KYPHO_TRUSTED_PROXIES` (reverse proxies: comma-separated addresses or
+  CIDR networks, default none) is believed about `X-Forwarded-For`, and then the client is
+  the right-most address in it that is no trusted proxy. Anyone else's header is ignored.
 - A session ends at sign-out, after `KYPHO_SESSION_IDLE_MINUTES` without a request, after
   `KYPHO_SESSION_MAX_HOURS`, or when its password changes elsewhere; the cookie is
   HttpOnly, SameSite=Lax, Secure with `KYPHO_COOKIE_SECURE`. Every form that changes

@@ -5,7 +5,9 @@ sign-in first deletes the rows older than both windows (``prune_attempts``); the
 trail keeps every sign-in for good. An account is locked after
 ``settings.sign_in_max_failures`` consecutive failures, for ``sign_in_lockout_minutes``.
 A name that is no account is "locked" the same way, from its attempt rows, so the answer
-does not tell whether a name exists.
+does not tell whether a name exists. The address is ``authenticate.client_ip``'s, the one
+the audit trail records: behind a trusted reverse proxy (``KYPHO_TRUSTED_PROXIES``), the
+client's, not the proxy's.
 """
 
 from __future__ import annotations
