@@ -25,9 +25,10 @@ from kypho.morphometry.endplates import (
     FIT_INNER_FRACTION,
     FIT_LATERAL_FRACTION,
     Surface,
-    endplate_surfaces,
+    box_surfaces,
     fit_plane,
     rim_plane,
+    sampling_axis,
 )
 from kypho.morphometry.sixpoint import Frame, heights_mm
 from kypho.morphometry.station_windows import WALL_WINDOW_WIDEST, station_halves, station_levels
@@ -65,9 +66,9 @@ def _centroid(points_mm: Floats) -> Floats:
 MIN_AXIS_NORM = 1e-3  # an anterior axis shorter than this is undefined (project convention)
 
 
-def _pca_frame(points_mm: Floats) -> Frame:
-    centred = points_mm - _centroid(points_mm)
-    cov = centred.T @ centred
+def _pca_frame(centred_mm: Floats) -> Frame:
+    """The first frame from the points less their centroid, (3, N) rows x, y, z."""
+    cov = centred_mm @ centred_mm.T
     superior = np.linalg.eigh(cov)[1][:, 0]
     superior = superior if superior[2] >= 0 else -superior
     anterior = np.array([0.0, 1.0, 0.0]) - superior[1] * superior
@@ -79,40 +80,119 @@ def _pca_frame(points_mm: Floats) -> Frame:
 
 
 def _axes(frame: Frame) -> Floats:
-    """Columns: the frame's anterior, lateral and superior unit vectors (patient mm)."""
-    anterior, superior = frame
-    return np.stack([anterior, np.cross(superior, anterior), superior], axis=1)
+    """Columns: the frame's anterior, lateral and superior unit vectors (patient mm).
+
+    The lateral axis is ``np.cross(superior, anterior)`` written out (the same products
+    in the same order, so the same bits): ``np.cross`` costs about 40 us a call.
+    """
+    a0, a1, a2 = (float(x) for x in frame[0])
+    s0, s1, s2 = (float(x) for x in frame[1])
+    lateral = (s1 * a2 - s2 * a1, s2 * a0 - s0 * a2, s0 * a1 - s1 * a0)
+    return np.array([[a0, lateral[0], s0], [a1, lateral[1], s1], [a2, lateral[2], s2]])
 
 
-def _local(points_mm: Floats, frame: Frame, origin: Floats) -> Floats:
-    return np.asarray((points_mm - origin) @ _axes(frame))
+class _Vertebra:
+    """A vertebra's voxels in patient mm, held both ways round for the rounds' passes.
+
+    ``points`` (N, 3) gives the centroids and the first frame exactly as measured before;
+    ``centred`` (3, N) rows x, y, z are the points less their centroid: local coordinates
+    are then ``axes.T @ centred`` (3, N), the same values as ``(points - centre) @ axes``
+    with contiguous rows to reduce and select on (an (N, 3) column is strided, and a
+    boolean selection of (N, 3) rows costs about 5x a row's). ``flat``: each voxel's
+    place in the vertebra's bounding box, to draw a body's voxels into that box.
+    """
+
+    def __init__(self, voxels: VertebraVoxels, geometry: VolumeGeometry) -> None:
+        idx = voxels.indices
+        by_axis = np.ascontiguousarray(idx.T)
+        # ``geometry.to_mm`` with the rows contiguous: the same values, the offset added
+        # along rows (adding a (3,) offset to (N, 3) rows costs about 6x).
+        self.rows = geometry.affine[:3, :3] @ by_axis.astype(np.float64)
+        self.rows += geometry.affine[:3, 3:4]
+        self.points = np.ascontiguousarray(self.rows.T)
+        self.centre = _centroid(self.points)
+        self.centred = self.rows - self.centre[:, None]
+        self.lo = by_axis.min(axis=1)
+        self.box_shape = tuple(int(n) for n in by_axis.max(axis=1) - self.lo + 1)
+        rel = by_axis - self.lo[:, None]
+        self.flat = (rel[0] * self.box_shape[1] + rel[1]) * self.box_shape[2] + rel[2]
+
+    def body(self, keep: NDArray[np.bool_]) -> _Separated:
+        take = np.flatnonzero(keep)
+        origin = _centroid(self.points.take(take, axis=0))
+        box = np.zeros(math.prod(self.box_shape), dtype=bool)
+        box[self.flat[take]] = True
+        return _Separated(
+            keep=keep,
+            take=take,
+            origin=origin,
+            centred=self.rows.take(take, axis=1) - origin[:, None],
+            box=box.reshape(self.box_shape),
+            lo=self.lo,
+        )
+
+
+class _Separated:
+    """A separated body (``keep`` of the vertebra's voxels), centred on its own centroid.
+
+    Its endplate samples depend on the frame only through the sampling axis, so they
+    are drawn once per axis (``surfaces``) and reused while the body stays the same.
+    """
+
+    def __init__(
+        self,
+        *,
+        keep: NDArray[np.bool_],
+        take: NDArray[np.intp],
+        origin: Floats,
+        centred: Floats,
+        box: NDArray[np.bool_],
+        lo: NDArray[np.intp],
+    ) -> None:
+        self.keep, self.take, self.origin, self.centred = keep, take, origin, centred
+        self._box, self._lo = box, lo
+        self._surfaces: dict[tuple[int, bool], tuple[Floats, Floats, float]] = {}
+
+    def surfaces(self, geometry: VolumeGeometry, superior: Floats) -> tuple[Floats, Floats, float]:
+        """(superior, inferior) samples less ``origin``, (3, M) patient mm; the step (mm)."""
+        axis = sampling_axis(geometry, superior)
+        if axis not in self._surfaces:
+            top, bottom, step = box_surfaces(self._box, self._lo, geometry, axis)
+            top_rows = np.ascontiguousarray((top - self.origin).T)
+            self._surfaces[axis] = (top_rows, np.ascontiguousarray((bottom - self.origin).T), step)
+        return self._surfaces[axis]
 
 
 def _body_mask(q: Floats, *, bin_mm: float, slab_mm: float) -> NDArray[np.bool_]:
-    """Points anterior to the first midline gap (the spinal canal); all if none."""
-    u = q[np.abs(q[:, 1]) < slab_mm, 0]
+    """Points anterior to the first midline gap (the spinal canal); all if none.
+
+    ``q``: (3, N) local mm, rows u (anterior), v (lateral), w (superior).
+    """
+    u = q[0][np.abs(q[1]) < slab_mm]
     if u.size == 0:
-        return np.ones(len(q), dtype=bool)
+        return np.ones(q.shape[1], dtype=bool)
     counts = np.bincount(((u.max() - u) / bin_mm).astype(np.intp))
     gap_bins = max(2, math.ceil(CANAL_GAP_MM / bin_mm))
     empty = np.convolve(counts == 0, np.ones(gap_bins, dtype=int), mode="valid") == gap_bins
     if not empty.any():
-        return np.ones(len(q), dtype=bool)
-    return np.asarray(q[:, 0] > u.max() - int(np.argmax(empty)) * bin_mm)
+        return np.ones(q.shape[1], dtype=bool)
+    return np.asarray(q[0] > u.max() - int(np.argmax(empty)) * bin_mm)
 
 
-def _posterior_wall(mid: Floats, ext_u: float, bin_mm: float) -> tuple[float, float]:
+def _posterior_wall(
+    mid_u: Floats, mid_w: Floats, ext_u: float, bin_mm: float
+) -> tuple[float, float]:
     """(posterior wall position at the corners, largest bulge beyond it), local mm."""
-    low, high = mid[:, 2].min(), mid[:, 2].max()
+    low, high = mid_w.min(), mid_w.max()
     margin = 0.1 * (high - low)
     edges = np.arange(low + margin, high - margin, bin_mm)
-    which = np.digitize(mid[:, 2], edges) - 1
+    which = np.digitize(mid_w, edges) - 1
     rows = (which >= 0) & (which < len(edges) - 1)
     back = np.full(max(len(edges) - 1, 0), np.inf)
-    np.minimum.at(back, which[rows], mid[rows, 0])
+    np.minimum.at(back, which[rows], mid_u[rows])
     ok = np.isfinite(back)
     if ok.sum() < 4:
-        return float(mid[:, 0].min() - ext_u / 2), 0.0
+        return float(mid_u.min() - ext_u / 2), 0.0
     w, b = edges[:-1][ok], back[ok] - ext_u / 2
     n = max(1, len(b) // 5)
     corners = (float(b[:n].mean()), float(b[-n:].mean()))
@@ -135,35 +215,39 @@ class _Body:
 
 
 def _measure_body(
-    body_idx: NDArray[np.intp],
-    body_mm: Floats,
+    body: _Separated,
     frame: Frame,
+    axes: Floats,
     geometry: VolumeGeometry,
     stations_at: Stations,
 ) -> _Body | None:
-    """Six points, wedge angle and retropulsion of a separated body; ``None`` if unmeasurable."""
+    """Six points, wedge angle and retropulsion of a separated body; ``None`` if unmeasurable.
+
+    ``axes``: ``_axes(frame)``.
+    """
     anterior, superior = frame
-    lateral = np.cross(superior, anterior)
-    origin = _centroid(body_mm)
-    q = _local(body_mm, frame, origin)
+    lateral = np.ascontiguousarray(axes[:, 1])
+    origin = body.origin
+    q = axes.T @ body.centred  # (3, N) local mm: rows u, v, w
     ext_u = geometry.extent_along_mm(anterior)
     half_v = max(4.0, geometry.extent_along_mm(lateral))
-    mid = q[np.abs(q[:, 1]) < half_v]
-    if len(mid) < MIN_FOOTPRINT_VOXELS:
+    in_mid = np.abs(q[1]) < half_v
+    mid_u, mid_w = q[0][in_mid], q[2][in_mid]
+    if len(mid_u) < MIN_FOOTPRINT_VOXELS:
         return None
-    front = mid[:, 0].max() + ext_u / 2
-    back, bulge_mm = _posterior_wall(mid, ext_u, max(1.0, geometry.extent_along_mm(superior)))
-    depth = front - back
-    top_mm, bottom_mm, step_mm = endplate_surfaces(body_idx, geometry, superior)
-    surfaces = (
-        Surface(_local(top_mm, frame, origin), step_mm),
-        Surface(_local(bottom_mm, frame, origin), step_mm),
+    front = mid_u.max() + ext_u / 2
+    back, bulge_mm = _posterior_wall(
+        mid_u, mid_w, ext_u, max(1.0, geometry.extent_along_mm(superior))
     )
+    depth = front - back
+    top_mm, bottom_mm, step_mm = body.surfaces(geometry, superior)
+    # (M, 3) views of (3, M) arrays: each column (u, v, w) contiguous for the fits.
+    surfaces = (Surface((axes.T @ top_mm).T, step_mm), Surface((axes.T @ bottom_mm).T, step_mm))
     margin = (1 - FIT_INNER_FRACTION) / 2 * depth
     # Off-endplate samples (grid lines leaving through a wall) lie about half the body's
     # height from its plane; a concavity (a biconcave fracture's middle) within a third.
-    gate_mm = max(2.0 * step_mm, 4.0, float(np.ptp(mid[:, 2])) / 3)
-    half_width = FIT_LATERAL_FRACTION * float(np.ptp(q[:, 1])) / 2
+    gate_mm = max(2.0 * step_mm, 4.0, float(np.ptp(mid_w)) / 3)
+    half_width = FIT_LATERAL_FRACTION * float(np.ptp(q[1])) / 2
     fitted = [
         fit_plane(
             s,
@@ -212,7 +296,6 @@ def _measure_body(
         inferior_posterior_mm=_point(ends[5]),
     )
     wedge = math.degrees(math.atan(bottom_plane.slope_u) - math.atan(top_plane.slope_u))
-    axes = _axes(frame)
     top, bottom = (
         Endplate(normal=_point(axes @ p.normal()), tilt_uncertainty_deg=p.tilt_uncertainty_deg())
         for p in (top_plane, bottom_plane)
@@ -222,6 +305,17 @@ def _measure_body(
     new_anterior = anterior - anterior.dot(normal) * normal
     new_frame = (new_anterior / np.linalg.norm(new_anterior), normal)
     return _Body(six, wedge, (top, bottom), bulge_mm, new_frame, step_mm)
+
+
+def _separation(
+    vertebra: _Vertebra, frame: Frame, geometry: VolumeGeometry, body_only: bool
+) -> NDArray[np.bool_]:
+    """Which of the vertebra's voxels are its body in ``frame`` (all when ``body_only``)."""
+    if body_only:
+        return np.ones(vertebra.centred.shape[1], dtype=bool)
+    bin_mm = max(1.0, geometry.extent_along_mm(frame[0]))
+    q = _axes(frame).T @ vertebra.centred
+    return _body_mask(q, bin_mm=bin_mm, slab_mm=max(3.0, bin_mm))
 
 
 def _touches_edge(idx: NDArray[np.intp], shape: tuple[int, int, int]) -> bool:
@@ -333,22 +427,22 @@ def measure_vertebra(
     if unmeasurable:
         issue = Issue(quality=Quality.POOR, reason=unmeasurable)
         return VertebraMeasurement(structure=name, issues=(issue,))
-    points = geometry.to_mm(voxels.indices)
-    frame = _pca_frame(points)
-    keep = np.ones(len(points), dtype=bool)
+    vertebra = _Vertebra(voxels, geometry)
+    frame = _pca_frame(vertebra.centred)
+    separated = vertebra.body(_separation(vertebra, frame, geometry, voxels.body_only))
     body: _Body | None = None
-    centre = _centroid(points)
-    for _ in range(FRAME_ROUNDS):
-        if not voxels.body_only:
-            q = _local(points, frame, centre)
-            bin_mm = max(1.0, geometry.extent_along_mm(frame[0]))
-            keep = _body_mask(q, bin_mm=bin_mm, slab_mm=max(3.0, bin_mm))
-        body = _measure_body(voxels.indices[keep], points[keep], frame, geometry, stations)
+    for round_ in range(FRAME_ROUNDS):
+        if round_:
+            keep = _separation(vertebra, frame, geometry, voxels.body_only)
+            if not np.array_equal(keep, separated.keep):  # else the same body: reused
+                separated = vertebra.body(keep)
+        body = _measure_body(separated, frame, _axes(frame), geometry, stations)
         if body is None:
             break
         frame = body.frame
+    keep = separated.keep
     issues = _issues(
-        voxels.indices[keep],
+        voxels.indices.take(separated.take, axis=0),
         geometry,
         superior=frame[1],
         min_body_voxels=min_body_voxels,

@@ -73,15 +73,34 @@ def endplate_surfaces(
     Lines run along the grid axis most parallel to ``superior``; each line through the
     body gives one sample per end, halfway between its last body voxel and the next one.
     """
-    step_vectors = geometry.affine[:3, :3]
-    steps = np.linalg.norm(step_vectors, axis=0)
-    along = superior @ step_vectors / steps
-    k = int(np.argmax(np.abs(along)))
     lo = np.array([indices[:, a].min() for a in range(3)])
     hi = np.array([indices[:, a].max() for a in range(3)])
     box = np.zeros(tuple(int(n) for n in hi - lo + 1), dtype=bool)
     rel = indices - lo
     box[rel[:, 0], rel[:, 1], rel[:, 2]] = True
+    return box_surfaces(box, lo, geometry, sampling_axis(geometry, superior))
+
+
+def sampling_axis(geometry: VolumeGeometry, superior: Floats) -> tuple[int, bool]:
+    """The grid axis most parallel to ``superior``, and whether it points superior."""
+    step_vectors = geometry.affine[:3, :3]
+    along = superior @ step_vectors / np.linalg.norm(step_vectors, axis=0)
+    k = int(np.argmax(np.abs(along)))
+    return k, bool(along[k] > 0)
+
+
+def box_surfaces(
+    box: NDArray[np.bool_],
+    lo: NDArray[np.intp],
+    geometry: VolumeGeometry,
+    axis: tuple[int, bool],
+) -> tuple[Floats, Floats, float]:
+    """``endplate_surfaces`` of the voxels set in ``box`` (its corner at index ``lo``).
+
+    ``axis``: the sampling axis and whether it points superior (``sampling_axis``). A
+    box larger than the voxels' bounding box gives the same samples, in the same order.
+    """
+    k, upward = axis
     lines = np.moveaxis(box, k, -1)
     n = lines.shape[-1]
     first = lines.argmax(axis=-1)
@@ -93,8 +112,8 @@ def endplate_surfaces(
         ijk = np.empty((len(a0), 3))
         ijk[:, others[0]], ijk[:, others[1]], ijk[:, k] = a0, a1, end
         ends.append(geometry.to_mm(ijk + lo))
-    top, bottom = ends if along[k] > 0 else ends[::-1]
-    return top, bottom, float(steps[k])
+    top, bottom = ends if upward else ends[::-1]
+    return top, bottom, float(np.linalg.norm(geometry.affine[:3, :3], axis=0)[k])
 
 
 def _least_squares(samples: Floats, keep: NDArray[np.bool_]) -> Floats | None:
@@ -118,15 +137,18 @@ def _minimax_slope(
     follows the body's size rather than its voxel count.
     """
     key = np.floor(x / SLOPE_BIN_MM).astype(np.intp)
-    bins, which = np.unique(key, return_inverse=True)
-    floor_ = np.full(len(bins), -np.inf)  # the line must pass above each bin's floor...
-    ceiling = np.full(len(bins), np.inf)  # ...and below its ceiling
-    np.maximum.at(floor_, which, r - half_error_mm)
-    np.minimum.at(ceiling, which, r + half_error_mm)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    bins = key[starts]
+    # The line must pass above each bin's floor and below its ceiling.
+    floor_ = np.maximum.reduceat((r - half_error_mm)[order], starts)
+    ceiling = np.minimum.reduceat((r + half_error_mm)[order], starts)
     centre = (bins + 0.5) * SLOPE_BIN_MM
     slopes = around + np.linspace(-SLOPE_SPAN, SLOPE_SPAN, SLOPE_STEPS)
-    low = (floor_[None, :] - slopes[:, None] * centre[None, :]).max(axis=1)
-    high = (ceiling[None, :] - slopes[:, None] * centre[None, :]).min(axis=1)
+    rise = slopes[:, None] * centre[None, :]
+    low = np.subtract(floor_[None, :], rise).max(axis=1)
+    high = np.subtract(ceiling[None, :], rise, out=rise).min(axis=1)
     misfit = low - high - (abs(around) + SLOPE_SPAN) * SLOPE_BIN_MM  # <= 0: the line fits
     if misfit.min() <= 0:
         ok = slopes[misfit <= 0]
@@ -166,6 +188,8 @@ def fit_plane(
             return None
         residual = s[:, 2] - (coef[0] + coef[1] * s[:, 0] + coef[2] * s[:, 1])
         inliers = keep & (np.abs(residual) <= max_residual_mm)
+        if np.array_equal(inliers, keep):
+            break  # ``coef`` is already the fit to these samples: every later round is too
         refit = _least_squares(s, inliers)
         if refit is not None:
             coef, keep = refit, inliers
@@ -196,6 +220,20 @@ def rim_plane(plane: Plane, *, anterior: Point2, posterior: Point2, half_error_m
     return Plane(
         wa - slope * ua, slope, plane.slope_v, (slope - spread, slope + spread), planar=False
     )
+
+
+def plane_samples(
+    surface: Surface, plane: Plane, *, half_v_mm: float, max_residual_mm: float
+) -> Surface:
+    """The samples ``level_at`` may use with these ``half_v_mm`` and ``max_residual_mm``.
+
+    ``level_at`` on them gives what it gives on the whole ``surface``, for any window
+    along ``u``: each station's call then tests only these few.
+    """
+    s = surface.samples
+    fitted = plane.offset_mm + plane.slope_u * s[:, 0] + plane.slope_v * s[:, 1]
+    near = (np.abs(s[:, 1]) < half_v_mm) & (np.abs(s[:, 2] - fitted) <= max_residual_mm)
+    return Surface(s[near], surface.step_mm)
 
 
 def level_at(

@@ -9,7 +9,7 @@ on its inner side only.
 
 from __future__ import annotations
 
-from kypho.morphometry.endplates import Plane, Surface, level_at
+from kypho.morphometry.endplates import Plane, Surface, level_at, plane_samples
 from kypho.morphometry.types import Stations
 
 # Half-width of each station's footprint, as a fraction of depth: wide at the walls to
@@ -48,6 +48,11 @@ def station_levels(
 
     ``wider_mm``: the half-width a wall station's window may grow to when it has none.
     """
+    # Gated once per endplate: each station's window then searches only these samples.
+    surfaces = (
+        plane_samples(surfaces[0], planes[0], half_v_mm=half_v_mm, max_residual_mm=gate_mm),
+        plane_samples(surfaces[1], planes[1], half_v_mm=half_v_mm, max_residual_mm=gate_mm),
+    )
     out = []
     for k, (station, half_u) in enumerate(zip(stations, half_u_mm, strict=True)):
         wider = None if k == 1 else wider_mm  # the middle keeps its narrow window

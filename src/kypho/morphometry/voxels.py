@@ -47,8 +47,8 @@ class VolumeGeometry:
         """Sampling distance along a unit ``direction``: slice thickness for the slice axis."""
         return float(np.linalg.norm(direction @ self.affine[:3, :3]))
 
-    def to_mm(self, indices: NDArray[np.intp]) -> NDArray[np.float64]:
-        """(N, 3) voxel indices to (N, 3) RAS+ mm."""
+    def to_mm(self, indices: NDArray[np.intp] | NDArray[np.float64]) -> NDArray[np.float64]:
+        """(N, 3) voxel indices (whole, or fractional: between voxels) to (N, 3) RAS+ mm."""
         return np.asarray(indices, dtype=np.float64) @ self.affine[:3, :3].T + self.affine[:3, 3]
 
 
@@ -112,15 +112,17 @@ class LabelIndex:
         flat = self._flat.get(label)
         if flat is None or flat.size == 0:
             return None
-        idx = np.stack(np.unravel_index(flat, self._view.shape), axis=1)
+        columns = np.unravel_index(flat, self._view.shape)  # in the view's axis order
         if body is not None:
             view = body.T if self._transposed else body
-            idx = idx[view[idx[:, 0], idx[:, 1], idx[:, 2]]]
+            inside = view[columns]
+            columns = tuple(c[inside] for c in columns)
         if self._transposed:
-            idx = idx[:, ::-1]
-        return VertebraVoxels(
-            structure=structure, indices=idx.astype(np.intp), body_only=body is not None
-        )
+            columns = columns[::-1]
+        # Written column by column: stacking, reversing and copying cost about 3x.
+        idx = np.empty((len(columns[0]), 3), dtype=np.intp)
+        idx[:, 0], idx[:, 1], idx[:, 2] = columns
+        return VertebraVoxels(structure=structure, indices=idx, body_only=body is not None)
 
 
 def _top_label(view: IntArray) -> int:
@@ -137,33 +139,44 @@ def _scan(
 
     A label stops being collected once its count passes ``cap`` (its count goes on).
 
-    Each slab's row maxima (a fast reduction) pick the rows holding any label; only those
-    rows are searched, and only between their first and last labelled columns, so the
-    cost follows the labelled volume, not the whole grid.
+    Each slab's footprint (the maximum across its planes: an elementwise pass at memory
+    speed) bounds the rows and columns holding any label; within that box, row maxima
+    pick the rows holding any label, and only those rows are searched, and only between
+    their first and last labelled columns, so the cost follows the labelled volume, not
+    the whole grid (a spine covers about 2 % of a 512 x 512 plane; reducing every row of
+    the plane cost about 1.6x the footprint's pass, bench_measure's volume).
     """
     n_k, n_j, n_i = view.shape
     step = max(1, CHUNK_VOXELS // max(1, n_j * n_i))
     flats: list[NDArray[np.intp]] = []
     values: list[IntArray] = []
-    seen = np.zeros(len(keep), dtype=bool)
     counts = np.zeros(len(keep), dtype=np.int64)
     for k0 in range(0, n_k, step):
         slab = view[k0 : k0 + step]
-        kk, jj = np.nonzero(slab.any(axis=2))
-        rows = slab[kk, jj]
+        footprint = slab.max(axis=0) if slab.size else slab.reshape(n_j, n_i)
+        j_any, i_any = np.flatnonzero(footprint.any(axis=1)), np.flatnonzero(footprint.any(axis=0))
+        if not j_any.size:
+            continue
+        j0, i0 = int(j_any[0]), int(i_any[0])
+        box = slab[:, j0 : int(j_any[-1]) + 1, i0 : int(i_any[-1]) + 1]
+        kk, jj = np.nonzero(box.any(axis=2))
+        rows = box[kk, jj]
         r, ii = _nonzero_in_columns(rows)
         found = rows[r, ii]
-        code = np.minimum(found, len(keep) - 1)
-        seen[code] = True
+        # 8-bit labels never pass len(keep) - 1 (255): no clipping pass needed.
+        code = found if found.dtype == np.uint8 else np.minimum(found, len(keep) - 1)
         counts += np.bincount(code, minlength=len(keep))
-        hit = keep[code] & (counts[code] <= cap)
-        flats.append(((kk[r[hit]] + k0) * n_j + jj[r[hit]]) * n_i + ii[hit])
+        # Per label, not per voxel: one look-up a voxel (a label past the cap in this
+        # slab keeps none of this slab's voxels, as a per-voxel test after counting did).
+        hit = (keep & (counts <= cap))[code]
+        row_start = ((kk + k0) * n_j + jj + j0) * n_i + i0  # flat index of each row's box start
+        flats.append(row_start[r[hit]] + ii[hit])
         values.append(found[hit])
     empty = np.zeros(0, dtype=view.dtype)
     return (
         np.concatenate(flats) if flats else np.zeros(0, dtype=np.intp),
         np.concatenate(values) if values else empty,
-        [int(k) for k in np.flatnonzero(seen)],
+        [int(k) for k in np.flatnonzero(counts)],
         counts,
     )
 
