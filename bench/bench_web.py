@@ -15,7 +15,9 @@ beside ``GET /bare``: a FastAPI app that returns ``{"status": "ok"}``, served th
 in the same run. Prints p50, p99 (ms) and requests/s per cell, the ratio of each to the
 bare endpoint, and every answer that was not 2xx or a client time-out. Client and server
 share the machine's cores (a single asyncio client process), so the bare endpoint's rate
-is the ceiling this harness can measure, not the server's.
+is the ceiling this harness can measure, not the server's. ``srv ms/req`` is the server
+process's CPU time (``/proc/<pid>/stat``) over the cell per answer: what a request costs
+the server, whatever else the machine is doing.
 """
 
 from __future__ import annotations
@@ -92,6 +94,14 @@ def _json(data: dict[str, Any]) -> str:
     return json.dumps(data)
 
 
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the server process has used: ``/proc/<pid>/stat``."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Cell:
     name: str
@@ -99,6 +109,13 @@ class Cell:
     latencies_s: list[float] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
     elapsed_s: float = 0.0
+    server_cpu_s: float = 0.0  # the server process's CPU over the cell (all its answers)
+    answered: int = 0  # every answer, 2xx or not
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU per answer, ms: load-independent, unlike the latencies."""
+        return 1000 * self.server_cpu_s / self.answered if self.answered else float("nan")
 
     def p(self, q: float) -> float:
         if not self.latencies_s:
@@ -165,10 +182,11 @@ class Client:
             if 200 <= answer.status_code < 300:
                 cell.latencies_s.append(time.perf_counter() - t0)
             cell.statuses[str(answer.status_code)] += 1
+            cell.answered += 1
 
 
 async def measure(url: str, token: str, kind: str, clients: int, seconds: float,
-                  pks: list[int]) -> Cell:  # fmt: skip
+                  pks: list[int], pid: int) -> Cell:  # fmt: skip
     import httpx2 as httpx
 
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -178,21 +196,24 @@ async def measure(url: str, token: str, kind: str, clients: int, seconds: float,
         users = [Client(http, kind, pks[i % len(pks)] if pks else None) for i in range(clients)]
         cell = Cell(kind, clients)
         await asyncio.gather(*(u.prepare(cell) for u in users))
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), server_cpu_s(pid)
         await asyncio.gather(*(u.run(cell, t0 + seconds) for u in users))
         cell.elapsed_s = time.perf_counter() - t0
+        cell.server_cpu_s = server_cpu_s(pid) - cpu0
     return cell
 
 
 def print_table(cells: list[Cell]) -> None:
     bare = {c.clients: c for c in cells if c.name == "bare"}
     print(f"\n{'endpoint':<12}{'clients':>8}{'p50 ms':>10}{'p99 ms':>10}{'req/s':>10}"
-          f"{'p50 x bare':>12}{'p99 x bare':>12}{'bare / rate':>12}  answers")  # fmt: skip
+          f"{'p50 x bare':>12}{'p99 x bare':>12}{'bare / rate':>12}{'srv ms/req':>11}"
+          "  answers")  # fmt: skip
     for c in cells:
         b = bare[c.clients]
         ratio = b.rate / c.rate if c.rate else float("inf")
         answers = ", ".join(f"{k}: {v}" for k, v in sorted(c.statuses.items()))
-        times = f"{c.p(50) / b.p(50):>12.1f}{c.p(99) / b.p(99):>12.1f}{ratio:>12.1f}"
+        times = (f"{c.p(50) / b.p(50):>12.1f}{c.p(99) / b.p(99):>12.1f}{ratio:>12.1f}"
+                 f"{c.cpu_ms:>11.2f}")  # fmt: skip
         print(f"{c.name:<12}{c.clients:>8}{c.p(50):>10.1f}{c.p(99):>10.1f}{c.rate:>10.1f}"
               f"{times}  {answers}")  # fmt: skip
 
@@ -223,9 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     cells: list[Cell] = []
     with bare, app:
         for clients in counts:
-            cells.append(asyncio.run(measure(bare.url, token, "bare", clients, args.seconds, [])))
+            assert bare.process is not None and app.process is not None  # started
+            cells.append(asyncio.run(measure(bare.url, token, "bare", clients, args.seconds, [],
+                                             bare.process.pid)))  # fmt: skip
             for kind in ("worklist", "case page", "save"):
-                cell = asyncio.run(measure(app.url, token, kind, clients, args.seconds, pks))
+                cell = asyncio.run(measure(app.url, token, kind, clients, args.seconds, pks,
+                                           app.process.pid))  # fmt: skip
                 cells.append(cell)
                 print(f"{kind} x {clients}: {len(cell.latencies_s)} answered", flush=True)
     print_table(cells)

@@ -153,6 +153,7 @@ class CaseDecisions:
 
     latest: list[tuple[Assessment, dict[str, Any]]]  # (row, its result), policy order
     checklist: list[ChecklistItem]
+    ids: tuple[int, ...] = ()  # every stored assessment's id, oldest first: what was read
 
 
 def case_decisions(db: Session, case_pk: int) -> CaseDecisions:
@@ -175,7 +176,7 @@ def case_decisions(db: Session, case_pk: int) -> CaseDecisions:
     known = {row.id: _documents(data) for row, data in latest}
     known |= _missed_documents(db, [aid for aid, _ in ids if aid not in known])
     checklist = _checklist((known[aid] for aid, _ in ids), ((r.policy_id, d) for r, d in latest))
-    return CaseDecisions(latest=latest, checklist=checklist)
+    return CaseDecisions(latest=latest, checklist=checklist, ids=tuple(aid for aid, _ in ids))
 
 
 def _documents(data: dict[str, Any]) -> tuple[str, ...]:

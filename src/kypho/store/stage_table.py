@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, func, or_, select
@@ -30,6 +31,7 @@ from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 from kypho.pathway import follow_up_visits
 from kypho.store.base import utcnow
 from kypho.store.models import Appointment, Assessment, Case, CaseStageRow, CaseVersion
+from kypho.store.row_memo import read_rows
 from kypho.store.stages import (
     FOLLOW_UP_DUE_AHEAD_DAYS,
     WINDOW_CLOSING_SOON_DAYS,
@@ -140,6 +142,19 @@ _MISSING = select(
 _WITHOUT = select(Case.id).where(~exists().where(CaseStageRow.case_id == Case.id))
 
 
+_ANY_DUE = select(_STALE.exists(), _MISSING.scalar_subquery())
+# A stored row's columns that ``held_stage`` reads (a caller may join them to its query).
+STAGE_COLUMNS = (CaseStageRow.stage, CaseStageRow.next_action, CaseStageRow.overdue_reasons,
+                 CaseStageRow.computed_for, CaseStageRow.valid_until)  # fmt: skip
+_STAGE_OF = select(*STAGE_COLUMNS).where(CaseStageRow.case_id == bindparam("pk"))
+
+
+def any_due(db: Session, now: datetime) -> bool:
+    """Whether ``due_ids`` would find any: one query (a read finds none most of the time)."""
+    stale, missing = read_rows(db, _ANY_DUE, {"now": now}).one()
+    return bool(stale) or bool(missing)
+
+
 def due_ids(db: Session, now: datetime) -> list[int]:
     """The cases whose rows a read on ``now`` may not trust, and those without a row."""
     ids = list(db.scalars(_STALE, {"now": now}))
@@ -155,7 +170,7 @@ def refresh_due(db: Session, now: datetime) -> int:
     of their own, gate first, so that of many readers finding the same rows due, the
     first refreshes them and the others find nothing left to do.
     """
-    if not due_ids(db, now):
+    if not any_due(db, now):
         return 0
     if is_read_only(db):
         return write_apart(db, lambda other: refresh_stages(other, due_ids(other, now), now))
@@ -228,17 +243,28 @@ def refresh_noted(session: Session) -> None:
         refresh_stages(session, ids, _clock(session))
 
 
+@lru_cache(maxsize=4096)
+def _reasons(text: str) -> tuple[str, ...]:
+    """A stored row's overdue reasons (JSON text; the same text, the same reasons)."""
+    return tuple(json.loads(text))
+
+
+def held_stage(values: tuple[Any, ...], now: datetime) -> CaseStage | None:
+    """The stage a stored row's ``STAGE_COLUMNS`` values say, if that row holds on ``now``
+    (None: no row, or one a read on ``now`` may not trust: ``case_stage`` computes it)."""
+    stage, action, reasons, computed_for, valid_until = values
+    if stage is None or computed_for > now or (valid_until is not None and valid_until <= now):
+        return None
+    return CaseStage(stage=Stage(stage), next_action=action, overdue=_reasons(reasons))
+
+
 def case_stage(db: Session, case_pk: int, now: datetime) -> CaseStage | None:
     """Case ``case_pk``'s stage as the worklist shows it: its stored row while that row
     holds on ``now``, else computed from the records (None: no such case)."""
-    row = db.get(CaseStageRow, case_pk)
-    if (
-        row is not None
-        and row.computed_for <= now
-        and (row.valid_until is None or row.valid_until > now)
-    ):
-        reasons = tuple(json.loads(row.overdue_reasons))
-        return CaseStage(stage=Stage(row.stage), next_action=row.next_action, overdue=reasons)
+    row = read_rows(db, _STAGE_OF, {"pk": case_pk}).first()  # Core: plain columns
+    found = held_stage(tuple(row), now) if row is not None else None
+    if found is not None:
+        return found
     from kypho.store.worklist import case_rows  # it imports this module's callers
 
     rows = case_rows(db, today=now.date(), now=now, only=case_pk)

@@ -34,7 +34,7 @@ from kypho.store.models import (
     CaseVersion,
     Patient,
 )
-from kypho.store.row_memo import as_json, cached, chunks, memo_of
+from kypho.store.row_memo import as_json, cached, chunks, memo_of, read_rows
 from kypho.store.stages import PRACTICE_POLICY_ID, CaseStage, Stage, StageFacts, stage_of
 
 PER_PAGE = 50
@@ -91,12 +91,24 @@ def _visits(follow_up: object) -> tuple[date, ...]:
     return tuple(d for d in days if d is not None)
 
 
+_LIKE_ESCAPE = "\\"  # the LIKE escape character: the search's "%" and "_" are literal
+
+
+def like_pattern(q: str) -> str:
+    """``q`` as a LIKE pattern matching it anywhere, literally: its escape character,
+    "%" and "_" are escaped (the query says ``ESCAPE '\\'`` on both engines)."""
+    text = q.strip().lower()
+    for char in (_LIKE_ESCAPE, "%", "_"):
+        text = text.replace(char, _LIKE_ESCAPE + char)
+    return f"%{text}%"
+
+
 def _search(q: str) -> ColumnElement[bool]:
-    like = f"%{q.strip().lower()}%"
+    like = like_pattern(q)
     return or_(
-        func.lower(Case.case_ref).like(like),
-        func.lower(Patient.name).like(like),
-        func.lower(Patient.mrn).like(like),
+        func.lower(Case.case_ref).like(like, escape=_LIKE_ESCAPE),
+        func.lower(Patient.name).like(like, escape=_LIKE_ESCAPE),
+        func.lower(Patient.mrn).like(like, escape=_LIKE_ESCAPE),
     )
 
 
@@ -227,14 +239,16 @@ def case_rows(
     return [row for row, _ in case_facts(db, today=today, now=now, q=q, only=only)]
 
 
+_COUNTS = select(CaseStageRow.stage, CaseStageRow.overdue, func.count()).group_by(
+    CaseStageRow.stage, CaseStageRow.overdue
+)
+
+
 def _counts(db: Session, q: str) -> dict[tuple[Stage, bool], int]:
     """Cases per (stage, overdue) over the search: one GROUP BY."""
-    query = select(CaseStageRow.stage, CaseStageRow.overdue, func.count()).group_by(
-        CaseStageRow.stage, CaseStageRow.overdue
-    )
-    if q.strip():
-        query = _joined(query).where(_search(q))
-    return {(Stage(stage), bool(late)): n for stage, late, n in db.execute(query)}
+    query = _joined(_COUNTS).where(_search(q)) if q.strip() else _COUNTS
+    rows = read_rows(db, query)
+    return {(Stage(stage), bool(late)): n for stage, late, n in rows}
 
 
 def _joined(query: Any) -> Any:
@@ -244,6 +258,20 @@ def _joined(query: Any) -> Any:
 
 
 def _listed(q: str, stage: Stage | None, overdue: bool) -> Any:
+    """The worklist's query (built once per stage and overdue when there is no search:
+    building it was a third of its cost)."""
+    if q.strip():
+        return _build_listed(q, stage, overdue)
+    found = _LISTED.get((stage, overdue))
+    if found is None:
+        found = _LISTED[(stage, overdue)] = _build_listed("", stage, overdue)
+    return found
+
+
+_LISTED: dict[tuple[Stage | None, bool], Any] = {}
+
+
+def _build_listed(q: str, stage: Stage | None, overdue: bool) -> Any:
     query = _joined(
         select(CaseStageRow.case_id, CaseStageRow.stage, CaseStageRow.next_action,
                CaseStageRow.overdue_reasons, CaseStageRow.decisions, Case.case_ref,
@@ -254,14 +282,29 @@ def _listed(q: str, stage: Stage | None, overdue: bool) -> Any:
     return query.where(_search(q)) if q.strip() else query
 
 
+# Rows read before, by everything they were read from (the stored stage row's columns and
+# the case's and patient's): the same values give the same row, so a kept one is never
+# stale. Project convention: a bound on its memory (~1 kB a row).
+_ROWS_MAX_ENTRIES = 20_000
+_ROWS: dict[tuple[Any, ...], CaseRow] = {}
+
+
 def _stored_row(record: Any) -> CaseRow:
-    pk, stage, action, reasons, decisions, ref, version, patient_id, name, mrn = record
-    return CaseRow(
+    key = tuple(record)
+    found = _ROWS.get(key)
+    if found is not None:
+        return found
+    pk, stage, action, reasons, decisions, ref, version, patient_id, name, mrn = key
+    found = CaseRow(
         case_pk=pk, case_ref=ref, version=version, patient_id=patient_id, patient_name=name,
         mrn=mrn, decisions=json.loads(decisions),
         stage=CaseStage(stage=Stage(stage), next_action=action,
                         overdue=tuple(json.loads(reasons))),
     )  # fmt: skip
+    if len(_ROWS) >= _ROWS_MAX_ENTRIES:
+        _ROWS.clear()
+    _ROWS[key] = found
+    return found
 
 
 def _page_rows(db: Session, q: str, stage: Stage | None, skip: int, take: int,
@@ -271,11 +314,11 @@ def _page_rows(db: Session, q: str, stage: Stage | None, skip: int, take: int,
     rows = []
     if skip < overdue_count:
         part = _listed(q, stage, True).offset(skip).limit(take)
-        rows = [_stored_row(r) for r in db.execute(part)]
+        rows = [_stored_row(r) for r in read_rows(db, part)]
     rest = take - len(rows)
     if rest > 0 and not overdue_only:
         part = _listed(q, stage, False).offset(max(0, skip - overdue_count)).limit(rest)
-        rows += [_stored_row(r) for r in db.execute(part)]
+        rows += [_stored_row(r) for r in read_rows(db, part)]
     return rows
 
 

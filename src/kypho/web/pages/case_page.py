@@ -9,26 +9,28 @@ criterion. Decisions shown are the stored ones (``kypho.store.assessments``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 from weakref import WeakKeyDictionary
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup, escape
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, func, select
 
 from kypho.errors import InvalidInput
 from kypho.rules import CriterionResult, Outcome, Role
 from kypho.rules.sources import source_text
 from kypho.rules.words import AGAINST, VERDICT_WORDS, human, mark, threshold_words, word
 from kypho.store.assessments import assess_and_store, case_decisions
-from kypho.store.audit import Actor
+from kypho.store.audit import Actor, record_event
 from kypho.store.cases import StoredCase, get_case
-from kypho.store.models import Assessment, CaseVersion, User
-from kypho.store.stage_table import case_stage
+from kypho.store.models import Assessment, Case, CaseStageRow, CaseVersion, Patient, User
+from kypho.store.row_memo import read_rows
+from kypho.store.stage_table import STAGE_COLUMNS, case_stage, held_stage
+from kypho.store.stages import CaseStage
 from kypho.web.deps import DbSession, Now, Policies
-from kypho.web.render import render
+from kypho.web.render import fill, render_shared
 from kypho.web.security.guard import require
 from kypho.web.security.roles import Permission, allowed
 
@@ -199,12 +201,13 @@ def _safety(case: StoredCase, today: date) -> dict[str, Any]:
     }
 
 
-def _history(db: DbSession, pk: int) -> list[dict[str, Any]]:
-    """Every saved version, newest first, with who saved it: one query."""
+def _history(db: DbSession, pk: int, version: int) -> list[dict[str, Any]]:
+    """Every saved version up to ``version`` (the one shown), newest first, with who saved
+    it: one query."""
     versions = db.execute(
         select(CaseVersion.version, User.username, CaseVersion.saved_at, CaseVersion.note)
         .outerjoin(User, User.id == CaseVersion.saved_by)
-        .where(CaseVersion.case_id == pk)
+        .where(CaseVersion.case_id == pk, CaseVersion.version <= version)
         .order_by(CaseVersion.version.desc())
     )
     return [
@@ -214,8 +217,65 @@ def _history(db: DbSession, pk: int) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+# What a case page shows is read off immutable rows (the case version, stored assessments,
+# the saved versions' history: the app never renames a user) and a few mutable ones read
+# on every request: the case's version and ref, the patient's name and MRN, the stored
+# stage. A page is kept under all of those, the clinic's today (age, timeline, safety
+# screen) and the reader's role (links, forms); the CSRF token and the user name are put
+# in per request (``fill``). The key is read from the database each time, so every process
+# (PostgreSQL) sees each change. The assessments read are named by their count and newest
+# id: they are only ever added (``kypho.store.assessments``), with growing ids.
+_OF_CASE = Assessment.case_id == Case.id
+_KEY = (
+    select(Case.version, Case.case_ref, Patient.id, Patient.name, Patient.mrn,
+           Patient.birth_date, Patient.version,
+           select(func.count(Assessment.id)).where(_OF_CASE).scalar_subquery(),
+           select(func.max(Assessment.id)).where(_OF_CASE).scalar_subquery(),
+           *STAGE_COLUMNS)
+    .join(Patient, Patient.id == Case.patient_id)
+    .outerjoin(CaseStageRow, CaseStageRow.case_id == Case.id)
+    .where(Case.id == bindparam("pk"))
+)  # fmt: skip
+# Project convention: a bound on the memory of kept pages (~40 kB each).
+_PAGES_MAX_ENTRIES = 500
+_PAGES: WeakKeyDictionary[Engine, dict[tuple[Any, ...], str]] = WeakKeyDictionary()
+
+
+def _pages_of(db: DbSession) -> dict[tuple[Any, ...], str]:
+    engine = db.get_bind()
+    assert isinstance(engine, Engine)
+    held = _PAGES.setdefault(engine, {})
+    if len(held) >= _PAGES_MAX_ENTRIES:
+        held.clear()
+    return held
+
+
+def _page_key(case_pk: int, version: int, case_ref: str, patient: tuple[Any, ...],
+              assessed: tuple[int, int | None], stage: CaseStage | None, today: date,
+              role: str) -> tuple[Any, ...]:  # fmt: skip
+    return (case_pk, version, case_ref, patient, assessed, stage, today, role)
+
+
 @router.get("/cases/{case_pk:int}")
 def case_page(request: Request, case_pk: int, db: DbSession, actor: Reader, now: Now) -> Response:
+    today = now.date()
+    head = read_rows(db, _KEY, {"pk": case_pk}).first()  # one query, Core: plain columns
+    if head is not None:
+        version, case_ref, *patient, count, newest = head[:9]  # patient: id to version
+        stage = held_stage(tuple(head[9:]), now) or case_stage(db, case_pk, now)
+        key = _page_key(case_pk, version, case_ref, tuple(patient), (count, newest),
+                        stage, today, actor.role)  # fmt: skip
+        kept = _pages_of(db).get(key)
+        if kept is not None:  # the read is audited as get_case audits it
+            record_event(db, actor, action="read", record_type="case", record_id=case_pk,
+                         case_id=case_pk, detail=f"version {version}")  # fmt: skip
+            return fill(request, kept)
+    return fill(request, _render(request, db, actor, case_pk, now))
+
+
+def _render(request: Request, db: DbSession, actor: Actor, case_pk: int, now: datetime) -> str:
+    """The page read in full (``get_case`` audits the read), kept under the key of what
+    it was read from."""
     stored = get_case(db, actor, case_pk)
     today = now.date()
     found = case_decisions(db, case_pk)
@@ -225,21 +285,28 @@ def case_page(request: Request, case_pk: int, db: DbSession, actor: Reader, now:
     ]
     practice = next((d for d in decisions if d["policy"] == "practice"), None)
     p = stored.case.patient
+    stage = case_stage(db, case_pk, now)
     context = {
         "case": stored,
         "patient": stored.patient,
         "age": p.age_on(today),
         "sex": p.sex.value if p.sex else None,
         "levels": stored.case.levels_under_review,
-        "stage": case_stage(db, case_pk, now),
+        "stage": stage,
         "decisions": decisions,
         "checklist": found.checklist,
         "timeline": timeline(stored, practice["window"] if practice else None, today),
         "safety": _safety(stored, today),
-        "history": _history(db, case_pk),
+        "history": _history(db, case_pk, stored.version),
         "can_edit": allowed(actor.role, Permission.EDIT_CASE),
     }
-    return render(request, "case/page.html", context)
+    page = render_shared(request, "case/page.html", context)
+    patient = (stored.patient.id, stored.patient.name, stored.patient.mrn)
+    assessed = (len(found.ids), max(found.ids, default=None))
+    key = _page_key(case_pk, stored.version, stored.row.case_ref, patient, assessed, stage,
+                    today, actor.role)  # fmt: skip
+    _pages_of(db)[key] = page
+    return page
 
 
 @router.post("/cases/{case_pk:int}/assess")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,7 +14,7 @@ from kypho.store.audit import Actor
 from kypho.store.stages import Stage
 from kypho.store.worklist import CaseRow, worklist
 from kypho.web.deps import DbSession, Now
-from kypho.web.render import render
+from kypho.web.render import fill, render_shared
 from kypho.web.security.guard import require
 from kypho.web.security.roles import Permission
 
@@ -44,7 +44,23 @@ def rows_html(rows: list[CaseRow]) -> Markup:
     Built here, not in the template: 50 rows of Jinja attribute look-ups and escapes were
     a quarter of the page's time (measured, ``bench/bench_web.py``).
     """
-    return Markup("".join(_row_html(r) for r in rows))
+    return Markup("".join(_kept_row_html(r) for r in rows))
+
+
+# Rows' HTML by everything a row shows: the same values give the same text, so a kept one
+# is never stale. Project convention: a bound on its memory (~1 kB a row).
+_HTML_MAX_ENTRIES = 20_000
+_HTML: dict[tuple[Any, ...], str] = {}
+
+
+def _kept_row_html(r: CaseRow) -> str:
+    key = (r.case_pk, r.patient_name, r.mrn, r.case_ref, r.stage, tuple(r.decisions.items()))
+    found = _HTML.get(key)
+    if found is None:
+        if len(_HTML) >= _HTML_MAX_ENTRIES:
+            _HTML.clear()
+        found = _HTML[key] = _row_html(r)
+    return found
 
 
 def _row_html(r: CaseRow) -> str:
@@ -78,16 +94,32 @@ def worklist_page(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     found = worklist(db, actor, now=now, q=q, stage=stage, overdue_only=overdue, page=page)
-    context = {
-        "found": found,
-        "rows_html": rows_html(found.rows),
-        "q": q,
-        "stage": stage,
-        "overdue": overdue,
-        "stages": list(Stage),
-        "verdicts": VERDICT_WORDS,
-        "today": now.date(),
-        "stage_url": lambda s: page_url(q=q, stage=s, overdue=overdue),
-        "page_url": lambda n: page_url(q=q, stage=stage, overdue=overdue, page=n),
-    }
-    return render(request, "worklist/page.html", context)
+    rows = rows_html(found.rows)
+    counts = tuple(found.counts.items())
+    key = (str(rows), counts, found.total, found.page, found.pages, q, stage, overdue,
+           now.date(), actor.role)  # fmt: skip
+    kept = _PAGES.get(key)
+    if kept is None:
+        context = {
+            "found": found,
+            "rows_html": rows,
+            "q": q,
+            "stage": stage,
+            "overdue": overdue,
+            "stages": list(Stage),
+            "verdicts": VERDICT_WORDS,
+            "today": now.date(),
+            "stage_url": lambda s: page_url(q=q, stage=s, overdue=overdue),
+            "page_url": lambda n: page_url(q=q, stage=stage, overdue=overdue, page=n),
+        }
+        if len(_PAGES) >= _PAGES_MAX_ENTRIES:
+            _PAGES.clear()
+        kept = _PAGES[key] = render_shared(request, "worklist/page.html", context)
+    return fill(request, kept)
+
+
+# Pages by everything they show (the rows' text, the counts, the filters, today, the
+# reader's role; the CSRF token and user name are put in per request): never stale.
+# Project convention: a bound on their memory (~60 kB a page).
+_PAGES_MAX_ENTRIES = 200
+_PAGES: dict[tuple[Any, ...], str] = {}
