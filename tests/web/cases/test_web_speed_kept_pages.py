@@ -95,3 +95,23 @@ def test_worklist_shows_changes_made_elsewhere(users, web_engine) -> None:  # no
     assert "Renamed Elsewhere" in page
     assert "Testpatient Number5" not in page
     assert _audited(web_engine, "list", "worklist") == 3
+
+
+def test_a_second_read_of_an_unchanged_case_is_served_from_the_kept_page(
+    users, web_engine, monkeypatch
+) -> None:  # noqa: ANN001
+    """The kept page's key, as the request reads it, must be the key it was stored under
+    (a patient column added to one and not the other made every read a full render)."""
+    from kypho.web.pages import case_page
+
+    renders: list[int] = []
+    real = case_page._render
+    monkeypatch.setattr(case_page, "_render", lambda *a, **k: renders.append(1) or real(*a, **k))
+    pk = users.api("coordinator").post("/api/cases", json=body(NEW_REFERRAL)).json()["id"]
+    reader = users.api("physician")
+    pages = [reader.get(f"/cases/{pk}") for _ in range(3)]
+    assert [p.status_code for p in pages] == [200, 200, 200]
+    assert len(renders) == 1
+    _rename(web_engine, pk, "Renamed Elsewhere")
+    assert "Renamed Elsewhere" in reader.get(f"/cases/{pk}").text
+    assert len(renders) == 2  # a change shown: rendered again

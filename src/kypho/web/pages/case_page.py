@@ -301,7 +301,8 @@ def _render(request: Request, db: DbSession, actor: Actor, case_pk: int, now: da
         "can_edit": allowed(actor.role, Permission.EDIT_CASE),
     }
     page = render_shared(request, "case/page.html", context)
-    patient = (stored.patient.id, stored.patient.name, stored.patient.mrn)
+    shown = stored.patient  # as _KEY reads it: id, name, MRN, birth date, version
+    patient = (shown.id, shown.name, shown.mrn, shown.birth_date, shown.version)
     assessed = (len(found.ids), max(found.ids, default=None))
     key = _page_key(case_pk, stored.version, stored.row.case_ref, patient, assessed, stage,
                     today, actor.role)  # fmt: skip
