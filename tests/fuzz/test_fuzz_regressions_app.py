@@ -166,6 +166,22 @@ def test_a_birth_date_after_today_is_refused(form_pool: Pool) -> None:
     assert run.exit_code == 2 and seen["changed"] == []
 
 
+def test_the_patient_form_read_off_the_page_carries_the_version(form_pool: Pool) -> None:
+    assert form_pool  # prepared: the forms were read off the pages
+    base = next(f for f in form._forms() if f["action"] == "/patients/1/edit")
+    assert ["expected_version", "1"] in base["fields"] and "expected_version" in base["hidden"]
+
+
+def test_a_patient_edit_without_its_version_is_refused_beside_the_form(form_pool: Pool) -> None:
+    data = _post("/patients/1/edit", {"expected_version": "-", "name": "Ada Changed"},
+                 ["-expected_version", "name"])  # fmt: skip
+    run, seen, _ = _run(form.TARGET, form_pool, data)
+    assert (run.exit_code, seen["status"]) == (2, 422)
+    assert seen["changed"] == []
+    assert any(m.startswith("expected the version number") for m in seen["messages"])
+    assert 'value="Ada Changed"' in seen["body"]  # the typed value kept
+
+
 # --- uploads -------------------------------------------------------------------------------
 
 

@@ -2,6 +2,13 @@
 
 The audit detail names the fields that changed, never their values (they are PHI). A
 refused MRN says only that the MRN is in use: not by whom.
+
+Optimistic concurrency, as cases have: every correction names the version it was based on
+(``expected_version``, required: "whatever is stored now" would overwrite a save made
+since the details were read); ``patients.version`` is bumped with ``UPDATE ... WHERE
+version = :expected``, so of two people correcting the same version, the second gets
+``Conflict`` and nothing of theirs is written. Every correction is kept in
+``patient_versions`` (old values recoverable).
 """
 
 from __future__ import annotations
@@ -9,14 +16,15 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kypho.errors import NotFound
+from kypho.errors import Conflict, NotFound
 from kypho.store.audit import Actor, record_event
+from kypho.store.base import utcnow
 from kypho.store.cases import PatientDetails
-from kypho.store.models import Patient
+from kypho.store.models import Patient, PatientVersion
 from kypho.web.security.password_rules import InvalidField
 
 NAME_MAX_CHARS = 200  # the width of patients.name (kypho.store.models.cases)
@@ -69,14 +77,57 @@ def stripped(details: PatientDetails) -> PatientDetails:
     )
 
 
+def stale_version(patient: Patient, expected_version: int) -> Conflict:
+    """The refusal of a correction based on ``expected_version`` when it is no longer current."""
+    return Conflict(
+        f"expected_version: someone saved this patient's details since you opened them; "
+        f"reload them and enter your change again: expected version {patient.version}, "
+        f"found {expected_version}"
+    )
+
+
+def _keep_versions(db: Session, actor: Actor, patient: Patient, old: PatientDetails) -> None:
+    """Store the state before (once: the first correction's) and after this correction."""
+    before = patient.version - 1
+    kept = db.scalar(select(PatientVersion.id).where(
+        PatientVersion.patient_id == patient.id, PatientVersion.version == before))  # fmt: skip
+    if kept is None:
+        db.add(PatientVersion(patient_id=patient.id, version=before, mrn=old.mrn, name=old.name,
+                              birth_date=old.birth_date, saved_at=patient.created_at))  # fmt: skip
+    db.add(PatientVersion(patient_id=patient.id, version=patient.version, mrn=patient.mrn,
+                          name=patient.name, birth_date=patient.birth_date,
+                          saved_by=actor.user_id, saved_at=utcnow()))  # fmt: skip
+    db.flush()
+
+
+def _store(db: Session, patient: Patient, details: PatientDetails, *, base_version: int) -> bool:
+    """Write ``details`` as version ``base_version + 1``; False if ``base_version`` is stale."""
+    values = {f: getattr(details, f) for f in FIELDS}
+    try:
+        with db.begin_nested():  # an MRN stored meanwhile by another request
+            bumped = db.execute(
+                update(Patient)
+                .where(Patient.id == patient.id, Patient.version == base_version)
+                .values(version=base_version + 1, **values)
+                .execution_options(synchronize_session=False)
+            )
+    except IntegrityError:
+        raise InvalidField("mrn", MRN_IN_USE) from None
+    db.refresh(patient)
+    return int(bumped.rowcount) == 1  # type: ignore[attr-defined]
+
+
 def update_patient(
-    db: Session, actor: Actor, patient_id: int, details: PatientDetails, *, today: date
-) -> tuple[str, ...]:
+    db: Session, actor: Actor, patient_id: int, details: PatientDetails, *, today: date,
+    expected_version: int,
+) -> tuple[str, ...]:  # fmt: skip
     """Store ``details`` (stripped of surrounding spaces); returns the fields that changed.
 
-    Raises ``InvalidField`` for the first rule broken, before anything changes, and
-    ``NotFound`` for an unknown patient. Nothing changed, nothing recorded (the update
-    event stands for the read, too).
+    Raises ``InvalidField`` for the first rule broken, before anything changes, ``NotFound``
+    for an unknown patient, and ``Conflict`` when ``expected_version`` (the version the
+    correction began from; every caller must name it) is no longer current. Nothing
+    changed, nothing recorded (the update event stands for the read, too), and details
+    equal to those stored are no conflict: nothing of anyone's is overwritten.
     """
     details = stripped(details)
     patient = db.get(Patient, patient_id)
@@ -89,13 +140,18 @@ def update_patient(
     changed = tuple(f for f in FIELDS if getattr(patient, f) != getattr(details, f))
     if not changed:
         return changed
-    try:
-        with db.begin_nested():  # an MRN stored meanwhile by another request
-            for field in changed:
-                setattr(patient, field, getattr(details, field))
-            db.flush()
-    except IntegrityError:
-        raise InvalidField("mrn", MRN_IN_USE) from None
+    if expected_version != patient.version:
+        raise stale_version(patient, expected_version)
+    old = PatientDetails(name=patient.name, mrn=patient.mrn, birth_date=patient.birth_date)
+    if not _store(db, patient, details, base_version=expected_version):  # saved meanwhile
+        raise stale_version(patient, expected_version)
+    _keep_versions(db, actor, patient, old)
     record_event(db, actor, action="update", record_type="patient", record_id=patient_id,
                  detail=f"fields {','.join(changed)}")  # fmt: skip
     return changed
+
+
+def patient_history(db: Session, patient_id: int) -> list[PatientVersion]:
+    """Every saved state of the patient's details, oldest first (none if never corrected)."""
+    query = select(PatientVersion).where(PatientVersion.patient_id == patient_id)
+    return list(db.scalars(query.order_by(PatientVersion.version)))

@@ -101,6 +101,9 @@ def unauthenticated(request: Request, exc: Exception) -> Response:  # noqa: ARG0
     return RedirectResponse(f"/sign-in?next={target}", status_code=303)
 
 
+MAX_FOUND_CHARS = 80  # a wrong value is quoted this far in a 422's message (convention)
+
+
 def request_invalid(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
@@ -108,8 +111,12 @@ def request_invalid(request: Request, exc: Exception) -> Response:
     loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "form")]
     field = ".".join(loc) or None
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    found = first.get("input")
-    message = f"{field}: expected {first.get('msg', 'a valid value')}, got {found!r}{more}"
+    if first.get("type") == "missing":  # the "input" is then the whole body: never echoed
+        message = f"{field}: expected a value, got none{more}"
+    else:
+        found = repr(first.get("input"))
+        shown = found if len(found) <= MAX_FOUND_CHARS else f"{found[:MAX_FOUND_CHARS]}..."
+        message = f"{field}: expected {first.get('msg', 'a valid value')}, got {shown}{more}"
     return _answer(request, 422, error_body("invalid_input", message, field=field))
 
 

@@ -123,6 +123,7 @@ def test_patient_by_id_and_by_mrn(engine_app: EngineApp) -> None:
     found = reader.get("/api/patients", params={"mrn": "MRN-0005"})
     assert found.status_code == 200
     assert found.json()["name"] == "Testpatient Number5"
+    assert found.json()["version"] == 1  # what a correction sends as expected_version
     assert [c["case_ref"] for c in found.json()["cases"]] == ["EX-05"]
     by_id = reader.get(f"/api/patients/{found.json()['id']}")
     assert by_id.json()["mrn"] == "MRN-0005"

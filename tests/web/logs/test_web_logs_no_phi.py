@@ -1,8 +1,9 @@
 """Logs carry case ids, never a patient's name, MRN or birth date (STYLE 9; issue 10).
 
 A small journey runs through the app in-process with every logger at DEBUG: a referral
-over the API, reads, a search by MRN, a save, a stale save (409), a bad save (422), and
-the pages of the case. Then no log record, message or arguments or traceback, may
+over the API, reads, a search by MRN, a patient correction refused for want of its
+``expected_version`` (422) and one made with it, a save, a stale save (409), a bad save
+(422), and the pages of the case. Then no log record, message or arguments or traceback, may
 contain the patient's name, MRN or birth date. The test client's own loggers (``httpx``,
 ``httpcore``: the requests this test sends, on the client side) are left out; the
 SQL logger (off unless an operator turns it on) is checked on its own, turned on.
@@ -29,7 +30,13 @@ def _journey(api) -> int:  # noqa: ANN001
     pk: int = created.json()["id"]
     assert api.get(f"/api/cases/{pk}").status_code == 200
     assert api.get("/api/cases", params={"q": MRN}).status_code == 200
-    assert api.get("/api/patients", params={"mrn": MRN}).status_code == 200
+    found = api.get("/api/patients", params={"mrn": MRN})
+    assert found.status_code == 200
+    patient_id, version = found.json()["id"], found.json()["version"]
+    correction = {"name": f"{NAME} Jr", "mrn": MRN, "birth_date": BIRTH_DATE}
+    assert api.put(f"/api/patients/{patient_id}", json=correction).status_code == 422
+    fixed = api.put(f"/api/patients/{patient_id}", json={**correction, "expected_version": version})
+    assert fixed.status_code == 200, fixed.text
     update = {"case": body["case"], "expected_version": 1, "note": "seen in clinic"}
     assert api.put(f"/api/cases/{pk}", json=update).status_code == 200
     assert api.put(f"/api/cases/{pk}", json=update).status_code == 409

@@ -2,7 +2,9 @@
 
 The patients are stored with real case files (examples/cases EX-01 and EX-03) through
 ``create_case``, as a referral would store them. The clinic's clock is fixed at
-2026-11-20 so the birth-date boundaries are known dates.
+2026-11-20 so the birth-date boundaries are known dates. Every correction sends the
+version it was read at (``expected_version``, required): a patient just stored is at
+version 1 (``patients.version`` starts there), which the edit page and the API show.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from web.web_clock import set_clinic_now
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "cases"
 TODAY = date(2026, 11, 20)
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_VERSION = re.compile(r'name="expected_version" value="([^"]*)"')
+FIRST_VERSION = "1"  # the version of a patient just stored, before any correction
 NAME, MRN, BORN = "Ingrid Testperson", "MRN-0001", date(1941, 3, 2)
 OTHER_NAME, OTHER_MRN = "Zeno Otherperson", "MRN-7777"
 
@@ -70,7 +74,15 @@ def _updates(engine: Engine) -> list[AuditEvent]:
 
 
 def _form(name: str = NAME, mrn: str = MRN, birth_date: str = BORN.isoformat()) -> dict[str, str]:
-    return {"name": name, "mrn": mrn, "birth_date": birth_date}
+    """The edit form's fields, with the version the page shows for a patient just stored."""
+    return {"name": name, "mrn": mrn, "birth_date": birth_date,
+            "expected_version": FIRST_VERSION}  # fmt: skip
+
+
+def _body(name: str = NAME, mrn: str = MRN, birth_date: str | None = None) -> dict[str, object]:
+    """A ``PUT /api/patients/{id}`` body based on the version a patient just stored is at."""
+    return {"name": name, "mrn": mrn, "birth_date": birth_date,
+            "expected_version": int(FIRST_VERSION)}  # fmt: skip
 
 
 def test_a_signed_in_coordinator_corrects_the_details_and_goes_back(
@@ -83,10 +95,11 @@ def test_a_signed_in_coordinator_corrects_the_details_and_goes_back(
     assert page.status_code == 200
     assert f'value="{NAME}"' in page.text and f'value="{MRN}"' in page.text
     assert 'value="1941-03-02"' in page.text and 'name="next" value="/cases/' in page.text
-    csrf = _CSRF.search(page.text)
-    assert csrf
+    csrf, version = _CSRF.search(page.text), _VERSION.search(page.text)
+    assert csrf and version and version.group(1) == FIRST_VERSION
     sent = {"csrf_token": csrf.group(1), "next": f"/cases/{case_pk}",
-            **_form("Ingrid Testpersonne", "MRN-0002", "1941-03-20")}  # fmt: skip
+            **_form("Ingrid Testpersonne", "MRN-0002", "1941-03-20"),
+            "expected_version": version.group(1)}  # fmt: skip
     answer = client.post(f"/patients/{patient_id}/edit", data=sent, follow_redirects=False)
     assert answer.status_code == 303
     assert answer.headers["location"] == f"/cases/{case_pk}"
@@ -111,6 +124,7 @@ def test_only_the_changed_field_is_named_and_no_change_records_nothing(
     patient_id, _ = patient
     api = users.api("coordinator")
     api.post(f"/patients/{patient_id}/edit", data=_form(birth_date="1941-03-03"))
+    # the same details again, from the version read before the first save: no change
     api.post(f"/patients/{patient_id}/edit", data=_form(birth_date="1941-03-03"))
     assert [e.detail for e in _updates(web_engine)] == ["fields birth_date"]
 
@@ -138,9 +152,7 @@ def test_the_api_refuses_an_mrn_clash_naming_the_field_only(
 ) -> None:  # noqa: ANN001
     patient_id, _ = patient
     other_id, _ = other_patient
-    answer = users.api("coordinator").put(
-        f"/api/patients/{patient_id}", json={"name": NAME, "mrn": OTHER_MRN, "birth_date": None}
-    )
+    answer = users.api("coordinator").put(f"/api/patients/{patient_id}", json=_body(mrn=OTHER_MRN))
     assert answer.status_code == 422
     body = answer.json()
     assert body["field"] == "mrn" and body["expected"] == "an MRN no other patient has"
@@ -175,9 +187,7 @@ def test_birth_date_boundaries_on_the_form(users, patient, web_engine, typed, ke
 )
 def test_birth_date_boundaries_in_the_api(users, patient, web_engine, sent, status) -> None:  # noqa: ANN001
     patient_id, _ = patient
-    answer = users.api("physician").put(
-        f"/api/patients/{patient_id}", json={"name": NAME, "mrn": MRN, "birth_date": sent}
-    )
+    answer = users.api("physician").put(f"/api/patients/{patient_id}", json=_body(birth_date=sent))
     assert answer.status_code == status, answer.text
     if status == 422:
         assert answer.json()["field"] == "birth_date" and answer.json()["found"] == sent
@@ -205,7 +215,10 @@ def test_an_impossible_date_and_a_blank_name_are_shown_beside_their_fields(
 def test_the_api_stores_a_correction_that_the_patient_read_then_shows(users, patient) -> None:  # noqa: ANN001
     patient_id, case_pk = patient
     api = users.api("coordinator")
-    body = {"name": " Ingrid T. Person ", "mrn": "MRN-0003", "birth_date": None}
+    shown = api.get(f"/api/patients/{patient_id}").json()["version"]
+    assert shown == int(FIRST_VERSION)
+    body = {"name": " Ingrid T. Person ", "mrn": "MRN-0003", "birth_date": None,
+            "expected_version": shown}  # fmt: skip
     answer = api.put(f"/api/patients/{patient_id}", json=body)
     assert answer.json() == {"id": patient_id, "changed": ["name", "mrn", "birth_date"]}
     read = api.get(f"/api/patients/{patient_id}").json()
@@ -216,15 +229,14 @@ def test_the_api_stores_a_correction_that_the_patient_read_then_shows(users, pat
 def test_the_api_answers_4xx_json_naming_the_field(users, patient) -> None:  # noqa: ANN001
     patient_id, _ = patient
     api = users.api("coordinator")
-    not_a_date = api.put(f"/api/patients/{patient_id}",
-                         json={"name": NAME, "mrn": MRN, "birth_date": "2.3.1941"})  # fmt: skip
+    not_a_date = api.put(f"/api/patients/{patient_id}", json=_body(birth_date="2.3.1941"))
     assert not_a_date.status_code == 422 and not_a_date.json()["field"] == "birth_date"
-    no_mrn = api.put(f"/api/patients/{patient_id}", json={"name": NAME, "birth_date": None})
-    assert no_mrn.status_code == 422 and no_mrn.json()["field"] == "mrn"
-    blank = api.put(f"/api/patients/{patient_id}",
-                    json={"name": NAME, "mrn": " ", "birth_date": None})  # fmt: skip
+    no_mrn = {k: v for k, v in _body().items() if k != "mrn"}
+    no_mrn_answer = api.put(f"/api/patients/{patient_id}", json=no_mrn)
+    assert no_mrn_answer.status_code == 422 and no_mrn_answer.json()["field"] == "mrn"
+    blank = api.put(f"/api/patients/{patient_id}", json=_body(mrn=" "))
     assert blank.status_code == 422 and blank.json()["field"] == "mrn"
-    unknown = api.put("/api/patients/99999", json={"name": NAME, "mrn": MRN, "birth_date": None})
+    unknown = api.put("/api/patients/99999", json=_body())
     assert unknown.status_code == 404
 
 
@@ -234,8 +246,7 @@ def test_roles_that_may_not_edit_cases_get_403(users, patient, web_engine, role)
     api = users.api(role)
     assert api.get(f"/patients/{patient_id}/edit").status_code == 403
     assert api.post(f"/patients/{patient_id}/edit", data=_form("Hacked")).status_code == 403
-    body = {"name": "Hacked", "mrn": MRN, "birth_date": None}
-    assert api.put(f"/api/patients/{patient_id}", json=body).status_code == 403
+    assert api.put(f"/api/patients/{patient_id}", json=_body("Hacked")).status_code == 403
     assert _row(web_engine, patient_id) == (NAME, MRN, BORN)
 
 
@@ -244,7 +255,7 @@ def test_anonymous_callers_are_sent_to_sign_in_or_refused(client: TestClient, pa
     page = client.get(f"/patients/{patient_id}/edit", follow_redirects=False)
     assert page.status_code == 303
     assert page.headers["location"] == f"/sign-in?next=/patients/{patient_id}/edit"
-    answer = client.put(f"/api/patients/{patient_id}", json=_form())
+    answer = client.put(f"/api/patients/{patient_id}", json=_body())
     assert answer.status_code == 401
 
 

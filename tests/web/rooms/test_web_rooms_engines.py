@@ -50,11 +50,14 @@ def test_a_patient_correction_and_an_mrn_clash(users, web_engine: Engine) -> Non
     mine = _patient(web_engine, "01-acute-l1-worsening-candidate.json", "MRN-0001", "Ann One")
     _patient(web_engine, "03-chronic-t8-healed.json", "MRN-0002", "Bea Two")
     api = users.api("coordinator")
-    body = {"name": "Ann O.", "mrn": "MRN-0002", "birth_date": None}
+    version = api.get(f"/api/patients/{mine}").json()["version"]
+    assert version == 1  # a patient just stored, before any correction
+    body = {"name": "Ann O.", "mrn": "MRN-0002", "birth_date": None, "expected_version": version}
     clash = api.put(f"/api/patients/{mine}", json=body)
     assert clash.status_code == 422 and clash.json()["field"] == "mrn"
     assert "Bea" not in clash.text
-    body = {"name": "Ann O.", "mrn": "MRN-0003", "birth_date": "1941-03-02"}
+    body = {"name": "Ann O.", "mrn": "MRN-0003", "birth_date": "1941-03-02",
+            "expected_version": version}  # fmt: skip
     fixed = api.put(f"/api/patients/{mine}", json=body)
     assert fixed.json()["changed"] == ["name", "mrn"]
     with transaction(session_factory(web_engine)) as db:

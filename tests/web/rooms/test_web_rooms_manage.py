@@ -214,3 +214,11 @@ def test_openapi_lists_the_room_and_patient_correction_routes(client: TestClient
     assert "put" in paths["/api/rooms/{room_id}"]
     assert "put" in paths["/api/patients/{patient_id}"]
     assert "/admin/rooms" not in paths and "/patients/{patient_id}/edit" not in paths
+
+
+def test_openapi_says_a_patient_correction_requires_the_version(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    put = document["paths"]["/api/patients/{patient_id}"]["put"]
+    ref = put["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    schema = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert set(schema["required"]) == {"name", "mrn", "birth_date", "expected_version"}

@@ -24,7 +24,8 @@ from kypho.store.engine import make_engine
 TABLES = {
     "api_tokens", "appointments", "assessments", "audit_events", "case_stages", "case_versions",
     "cases", "cds_jtis",
-    "issued_documents", "measurements", "patients", "plans", "rooms", "screening_findings",
+    "issued_documents", "measurements", "patient_versions", "patients", "plans", "rooms",
+    "screening_findings",
     "sign_in_attempts",
     "users", "web_sessions",
 }  # fmt: skip

@@ -11,12 +11,16 @@ from kypho.store.base import Base, UtcDateTime, utcnow
 
 
 class Patient(Base):
+    """A patient: ``version`` is the optimistic-concurrency token of a details correction
+    (each correction kept in ``patient_versions``, kypho.store.models.patient_versions)."""
+
     __tablename__ = "patients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mrn: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

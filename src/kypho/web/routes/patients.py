@@ -24,6 +24,7 @@ def _patient_out(db: DbSession, patient: Patient) -> dict[str, Any]:
         "mrn": patient.mrn,
         "name": patient.name,
         "birth_date": patient.birth_date.isoformat() if patient.birth_date else None,
+        "version": patient.version,  # a correction's expected_version (PUT, patient_details)
         "cases": [
             {"id": c.id, "case_ref": c.case_ref, "version": c.version}
             for c in cases_of_patient(db, patient.id)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: None
-Create Date: 2026-12-02 13:52:47.282579
+Create Date: 2026-12-02 19:07:03.364807
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("mrn", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("birth_date", sa.Date(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_patients")),
         sa.UniqueConstraint("mrn", name=op.f("uq_patients_mrn")),
@@ -140,6 +141,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cases_patient_id"), ["patient_id"], unique=False)
+
+    op.create_table(
+        "patient_versions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("patient_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("mrn", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("birth_date", sa.Date(), nullable=True),
+        sa.Column("saved_by", sa.Integer(), nullable=True),
+        sa.Column("saved_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["patient_id"], ["patients.id"], name=op.f("fk_patient_versions_patient_id_patients")
+        ),
+        sa.ForeignKeyConstraint(
+            ["saved_by"], ["users.id"], name=op.f("fk_patient_versions_saved_by_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_patient_versions")),
+        sa.UniqueConstraint("patient_id", "version", name="patient_version"),
+    )
+    with op.batch_alter_table("patient_versions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_patient_versions_patient_id"), ["patient_id"], unique=False
+        )
 
     op.create_table(
         "screening_findings",
@@ -442,6 +467,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_screening_findings_priority"))
 
     op.drop_table("screening_findings")
+    with op.batch_alter_table("patient_versions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_patient_versions_patient_id"))
+
+    op.drop_table("patient_versions")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cases_patient_id"))
 
