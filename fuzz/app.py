@@ -48,6 +48,11 @@ BASE = "http://testserver"
 FHIR_SERVER = "http://127.0.0.1:8091/fhir"  # the captured Sandbox requests' (nothing listens)
 MAX_UPLOAD_BYTES = 20_000_000  # the campaign's limits: small, so a bomb is cheap to send
 MAX_IMAGE_FILE_BYTES = 50_000_000
+# Each child posts on a copy of the template database, so the signed-in session's last use
+# stays at ``prepare``: with the clinic's 30-minute idle sign-out (kypho.config) every post
+# of a longer campaign bounced to the sign-in page (303, counted as accepted). 12 hours:
+# the session's own longest life (Settings.session_max_hours' default).
+SESSION_IDLE_MINUTES = 12 * 60
 EXIT_SERVER_ERROR = 98
 EXIT_LOGGED = 99
 MALFORMED = frozenset({400, 413, 415, 422})
@@ -90,7 +95,7 @@ def settings(data_dir: Path) -> Any:
     return Settings(
         data_dir=data_dir, secret_key=SECRET, cds_require_jwt=False,
         cds_allowed_fhir_servers=(FHIR_SERVER,), max_upload_bytes=MAX_UPLOAD_BYTES,
-        max_image_file_bytes=MAX_IMAGE_FILE_BYTES,
+        max_image_file_bytes=MAX_IMAGE_FILE_BYTES, session_idle_minutes=SESSION_IDLE_MINUTES,
     )  # fmt: skip
 
 

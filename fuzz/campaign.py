@@ -3,7 +3,8 @@
 A hang is run once more: one that does not hang again is counted apart
 (``Tally.unconfirmed_hangs``), as the machine's load, not a failure. Each distinct
 failure (kind and signature) is shrunk greedily, cutting chunks of the
-input while the same signature persists (bounded by ``shrink_s``), and saved once as
+input while the same signature persists (bounded by ``shrink_s``; an app request's
+header line is never cut), and saved once as
 ``<out>/<target>-<kind>-<n><suffix>`` with a ``.txt`` beside it saying what happened.
 """
 
@@ -23,6 +24,7 @@ from fuzz.harness import Checker, Explain, Run, Tally, Verdict, pool_for, remove
 from fuzz.target import FuzzTarget
 
 SHRINK_S = 20.0
+HTTP_SUFFIX = ".http"  # an app request: a JSON header line, then the body (fuzz.app)
 
 
 def _same(checker: Checker, data: bytes, verdict: Verdict) -> bool:
@@ -92,23 +94,34 @@ def _shrink_tree(checker: Checker, data: bytes, verdict: Verdict, deadline: floa
     return codec[1](doc)
 
 
+def _kept_head(suffix: str, data: bytes) -> tuple[bytes, bytes]:
+    """(the part never cut, the part to cut): an app request's header line (``.http``:
+    method, path, session, the fields the generator changed) is kept whole, or a cut
+    could drop its method or path and the reproducer would no longer say what was sent."""
+    if suffix == HTTP_SUFFIX:
+        line, newline, body = data.partition(b"\n")
+        return line + newline, body
+    return b"", data
+
+
 def shrink(checker: Checker, data: bytes, verdict: Verdict, *, budget_s: float = SHRINK_S) -> bytes:
     """A short input that keeps ``verdict``'s signature: fields dropped, then chunks cut."""
     deadline = time.monotonic() + budget_s
-    best = _shrink_tree(checker, data, verdict, time.monotonic() + budget_s / 2)
+    small = _shrink_tree(checker, data, verdict, time.monotonic() + budget_s / 2)
+    head, best = _kept_head(checker.target.suffix, small)
     chunk = max(1, len(best) // 2)
     while chunk >= 1 and time.monotonic() < deadline:
         cut = False
         start = 0
         while start < len(best) and time.monotonic() < deadline:
             candidate = best[:start] + best[start + chunk :]
-            if _same(checker, candidate, verdict):
+            if _same(checker, head + candidate, verdict):
                 best, cut = candidate, True
             else:
                 start += chunk
         if not cut:
             chunk //= 2
-    return best
+    return head + best
 
 
 def _save(out: Path, target: FuzzTarget, n: int, data: bytes, verdict: Verdict) -> Path:

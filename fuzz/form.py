@@ -13,8 +13,10 @@ The oracle (issue 15 items 5 and 6, docs/web-roles.md): a form posted unchanged 
 accepted; a post without this session's CSRF token, or with a number field that is NaN,
 infinite or of hundreds of digits, or a date field that is no calendar date, or a birth
 date after today, must be refused. A refusal leaves the stored rows as they were; a
-refused page (4xx, or a form shown again) has a message beside a field and keeps each
-changed value as typed.
+refused page (4xx, or a form shown again) has a message beside a field, and a form shown
+again (a 422, or a page holding the form) keeps each changed value as typed, but for a
+hidden input the server sets and a select's value that is none of its options (a select
+can only show its options).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from fuzz.target import FuzzTarget
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "cases"
 FORM = "application/x-www-form-urlencoded"
+CSRF_FIELD = "csrf_token"  # docs/web-roles.md
+UNPROCESSABLE = 422  # the form shown again with its messages (RFC 9110 15.5.21; pages/case_form.py)
 PAGES = ("/cases/1/edit", "/patients/1/edit", "/cases/1/follow-up", "/cases/1/schedule",
          "/cases/1/plan", "/cases/2/plan")  # fmt: skip
 SKIPPED_ACTIONS = re.compile(r"/sign-out|/sign$|/cancel$|/done$|/documents/|/assess$|/rooms")
@@ -45,14 +49,18 @@ NUMBER_FIELD = re.compile(
 )
 DATE_FIELD = re.compile(r"(_date|^date|^day|birth_date|^on|referred_on)$")
 NOT_NUMBERS = ("NaN", "nan", "inf", "-Infinity", "1e999", "1" + "0" * 400, "-" + "9" * 401)
-BAD_DATES = ("2026-13-01", "2026-02-30", "0000-00-00", "yesterday", "31/12/2026", "2026-W47-1")
+# Not YYYY-MM-DD calendar dates (docs/case-format.md): an ISO week date and the basic form
+# are ISO 8601 but no calendar date as the case file and the date inputs write it.
+BAD_DATES = ("2026-13-01", "2026-02-30", "0000-00-00", "yesterday", "31/12/2026", "2026-W47-1",
+             "2030-W47-1", "20301121")  # fmt: skip
 TEXTS = ("", " ", "é" * 300, "\u202e\u0000x", "<script>alert(1)</script>", "x" * 100_000,
          "😀" * 50, "NaN", "-1", "0", "1e308", "9999-12-31", "0001-01-01", "true", "[]",
          "\udcff\udcfe", "x" * 2_100_000)  # fmt: skip
 
 
 class _Forms(HTMLParser):
-    """Every POST form of a page: action -> [(name, value)] as a browser would send."""
+    """Every POST form of a page: action -> [(name, value)] as a browser would send,
+    with the names of its hidden inputs and the option values of each select."""
 
     def __init__(self, page: str) -> None:
         super().__init__(convert_charrefs=True)
@@ -65,17 +73,22 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag: str, attrs_list: list[tuple[str, str | None]]) -> None:
         attrs = {k: v or "" for k, v in attrs_list}
         if tag == "form" and attrs.get("method", "").lower() == "post":
-            self._form = {"action": attrs.get("action", ""), "fields": []}
+            self._form = {"action": attrs.get("action", ""), "fields": [], "hidden": [],
+                          "options": {}}  # fmt: skip
             self.forms.append(self._form)
         elif self._form is None or not attrs.get("name") and tag != "option":
             return
         elif tag == "input" and attrs.get("type") not in ("submit", "button"):
             if attrs.get("type") not in ("checkbox", "radio") or "checked" in attrs:
                 self._form["fields"].append([attrs["name"], attrs.get("value", "")])
+            if attrs.get("type") == "hidden":
+                self._form["hidden"].append(attrs["name"])
         elif tag == "select":
             self._select = attrs["name"]
             self._form["fields"].append([attrs["name"], None])
+            self._form["options"].setdefault(attrs["name"], [])
         elif tag == "option" and self._select:
+            self._form["options"][self._select].append(attrs.get("value", ""))
             last = self._form["fields"][-1]
             if last[1] is None or "selected" in attrs:
                 last[1] = attrs.get("value", "")
@@ -107,7 +120,8 @@ def _referral(state: dict[str, Any], name: str, mrn: str) -> dict[str, str]:
 def _marked(form: dict[str, Any], token: str) -> dict[str, Any]:
     """The form with this session's CSRF token written as the mark the child replaces."""
     fields = [[n, app.CSRF_MARK.decode() if v == token else v] for n, v in form["fields"]]
-    return {"action": form["action"], "fields": fields}
+    return {"action": form["action"], "fields": fields, "hidden": form.get("hidden", []),
+            "options": form.get("options", {})}  # fmt: skip
 
 
 def _setup(client: Any, state: dict[str, Any]) -> None:
@@ -232,10 +246,16 @@ def _calendar(text: str) -> dt.date | None:
 
 
 def must_refuse(head: dict[str, Any], pairs: list[tuple[str, str]]) -> str | None:
-    """Why the post must be refused, by the documented rules; ``None``: no rule says so."""
-    if "-csrf_token" in head.get("changed", []):
-        return "no CSRF token of this session"
+    """Why the post must be refused, by the documented rules; ``None``: no rule says so.
+
+    The CSRF rule reads what was sent, not the list of changes: a token dropped after
+    a copy of it was added leaves this session's token in the form (docs/web-roles.md:
+    every form that changes something carries it; of a repeated field the last counts,
+    as Starlette's ``FormData.get`` reads it).
+    """
     last = dict(pairs)
+    if not head.get("csrf_header") and last.get(CSRF_FIELD) != app.CSRF_MARK.decode():
+        return "no CSRF token of this session"
     for name in head.get("changed", []):
         value = last.get(name, "").strip()
         if NUMBER_FIELD.search(name) and value in NOT_NUMBERS:
@@ -260,18 +280,54 @@ def valid(data: bytes) -> bool | None:
         ("/edit", "/new")) and head["path"].startswith("/cases") else None  # fmt: skip
 
 
+def _not_echoed(action: str) -> tuple[set[str], dict[str, set[str]]]:
+    """(hidden inputs, select -> its option values) of the forms posted to ``action``.
+
+    A refused page need not echo what was typed into either (HTML Living Standard, "the
+    select element" and the input's "Hidden state"): a select can only show one of its
+    options, and a hidden input the server sets (the version an edit began from, the
+    CSRF token, a fixed kind) is set again by the server, not copied from the post.
+    """
+    hidden: set[str] = set()
+    options: dict[str, set[str]] = {}
+    for form in _forms() if _forms_at[0] is not None else ():
+        if form["action"] == action:
+            hidden.update(form.get("hidden", ()))
+            for name, values in form.get("options", {}).items():
+                options.setdefault(name, set()).update(values)
+    return hidden, options
+
+
+def _inputs(action: str) -> set[str]:
+    """The input names of the forms posted to ``action`` (an added field is none of them)."""
+    return {n for f in _forms() if f["action"] == action for n, _ in f["fields"]}
+
+
 def _kept(head: dict[str, Any], pairs: list[tuple[str, str]], page: str) -> str | None:
-    """A changed field whose typed value the refused page does not show."""
+    """A changed field whose typed value the refused page does not show (a select's
+    value that is none of its options, and a hidden input, left out: ``_not_echoed``)."""
     shown = html.unescape(page)
     last = dict(pairs)
+    hidden, options = _not_echoed(str(head.get("path", "")))
+    inputs = _inputs(str(head.get("path", ""))) if _forms_at[0] is not None else None
     for name in head.get("changed", []):
         value = last.get(name)
-        if name.startswith("-") or value is None or name == "csrf_token":
+        if name.startswith("-") or value is None or name == "csrf_token" or name in hidden:
             continue
+        if name in options and value not in options[name] or name not in (inputs or {name}):
+            continue  # a select shows only its options; a field the form lacks, nothing
         plain = value.strip()
         if 0 < len(plain) < 200 and plain.isprintable() and plain not in shown:
             return name
     return None
+
+
+def _shown_again(head: dict[str, Any], seen: dict[str, Any]) -> bool:
+    """The refusal is the form shown again (a 422, or a page with the form posting to the
+    same action), not an error page for a body the server would not read (400 or 413:
+    a field over Starlette's size limit, a body that is no form), which has no inputs."""
+    action = html.escape(str(head.get("path", "")))
+    return seen.get("status") == UNPROCESSABLE or f'action="{action}"' in seen.get("body", "")
 
 
 def check(data: bytes, run: Run) -> Verdict | None:
@@ -292,7 +348,7 @@ def check(data: bytes, run: Run) -> Verdict | None:
     if run.exit_code == 2 and "html" in seen.get("content_type", ""):
         if not seen.get("messages"):
             return Verdict("message", f"refused ({seen['status']}) with no message beside a field")
-        if (name := _kept(head, pairs, seen["body"])) is not None:
+        if _shown_again(head, seen) and (name := _kept(head, pairs, seen["body"])) is not None:
             return Verdict("message", "a typed value not kept: " + re.sub(r"\[\d+\]", "[N]", name))
     return None
 

@@ -7,7 +7,6 @@ or values; the ``Field`` bounds only feed the published JSON Schema.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -17,9 +16,9 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 from kypho.domain import LEVELS, Level
+from kypho.domain.calendar_dates import calendar_date
 
 LEVEL_CHOICES = "C1-C7, T1-T12, L1-L5, S1"
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _check_level(value: Any) -> Any:
@@ -31,9 +30,9 @@ def _check_level(value: Any) -> Any:
 def _check_date(value: Any) -> Any:
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+    if isinstance(value, str):
         try:
-            return date.fromisoformat(value)
+            return calendar_date(value)
         except ValueError:
             pass
     raise PydanticCustomError("date", "expected a real calendar date written YYYY-MM-DD")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
+from kypho.domain.calendar_dates import calendar_date, calendar_datetime
 from kypho.domain.chronology import EARLIEST_DATE, LATEST_DATE
 from kypho.errors import InvalidInput
 
@@ -35,7 +36,7 @@ def optional_date(option: str, value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        day = date.fromisoformat(value.strip())
+        day = calendar_date(value.strip())
     except ValueError:
         raise InvalidInput(f"{option}: expected a date as YYYY-MM-DD, got {value!r}") from None
     _in_range(option, day, value)
@@ -51,7 +52,7 @@ def optional_datetime(option: str, value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        found = datetime.fromisoformat(value.strip())
+        found = calendar_datetime(value.strip())
     except ValueError:
         raise InvalidInput(
             f"{option}: expected a date and time as YYYY-MM-DDTHH:MM, got {value!r}"

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from kypho.domain.calendar_dates import calendar_date
 from kypho.store.base import MAX_ROW_ID
 from kypho.store.models import AuditEvent
 from kypho.web.security.password_rules import InvalidField
@@ -45,7 +46,7 @@ def _day(field: str, text: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        return calendar_date(text)
     except ValueError:
         raise InvalidField(field, f"expected a date as YYYY-MM-DD, got {text!r}") from None
 

@@ -5,13 +5,13 @@ These never go into the case file; the case file keeps only what its own model h
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy.orm import Session
 
+from kypho.domain.calendar_dates import calendar_date
 from kypho.store.cases import PatientDetails, find_patient
 
 NAME = "person.name"
@@ -21,7 +21,6 @@ REFERRED_ON = "referred_on"
 PERSON_FIELDS = (NAME, MRN, BIRTH_DATE, REFERRED_ON)
 MAX_NAME_CHARS = 200  # the width of patients.name (kypho.store.models.cases)
 MAX_MRN_CHARS = 64  # the width of patients.mrn
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass
@@ -44,11 +43,10 @@ def _date(values: Mapping[str, str], name: str, errors: dict[str, str]) -> date 
     text = values.get(name, "").strip()
     if not text:
         return None
-    if _ISO_DATE.fullmatch(text):
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
+    try:
+        return calendar_date(text)
+    except ValueError:
+        pass
     errors[name] = f'expected a real calendar date written YYYY-MM-DD, got "{text}"'
     return None
 

@@ -17,6 +17,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kypho.domain.calendar_dates import calendar_date
 from kypho.errors import Conflict, InvalidInput
 from kypho.pathway import VisitSlot, follow_up_visits
 from kypho.store.appointments import (
@@ -140,7 +141,7 @@ def booking_from_form(case_pk: int, typed: dict[str, str]) -> Booking:
     except ValueError:
         raise BookingError("kind", "expected consult, procedure or follow_up") from None
     try:
-        day = date.fromisoformat(typed.get("date", "").strip())
+        day = calendar_date(typed.get("date", "").strip())
     except ValueError:
         raise BookingError(
             "date", f"expected a date YYYY-MM-DD, got {typed.get('date')!r}"
@@ -227,7 +228,7 @@ def _day_of(text: str | None, today: date, field: str) -> date:
     if not text:
         return today
     try:
-        return date.fromisoformat(text)
+        return calendar_date(text)
     except ValueError:
         raise InvalidInput(f"{field}: expected a date YYYY-MM-DD, got {text!r}") from None
 
