@@ -272,3 +272,19 @@ def test_without_a_procedure_date_the_page_says_why_there_are_no_outcomes(
         pk = create_case(db, SYSTEM, patient=PatientDetails(mrn="M5", name="A B"), case=case).row.id
     page = coordinator.get(f"/cases/{pk}/follow-up").text
     assert "no procedure date yet" in page
+
+
+@pytest.mark.parametrize("sent", ["", "x", "0", "9" * 5000])
+def test_a_visit_without_a_version_number_is_422_in_kyphos_words(
+    coordinator, ex01_pk, web_engine, sent: str
+) -> None:  # noqa: ANN001
+    """Found by the form fuzz target: a blank version showed Python's "invalid literal
+    for int()"; now the form says what it expected, keeps what was typed, stores nothing."""
+    answer = coordinator.post(f"/cases/{ex01_pk}/follow-up",
+                              data={**VISIT, "expected_version": sent})  # fmt: skip
+    assert answer.status_code == 422
+    text = html_text.unescape(answer.text)
+    assert "expected the case version the form was opened at, got " in text
+    assert "invalid literal" not in text and "int()" not in text
+    assert "cement leak, asymptomatic" in text  # what was typed is kept
+    assert len(_versions(web_engine, ex01_pk)) == 1
