@@ -243,7 +243,11 @@ def generate(rng: random.Random) -> bytes:
 
 def inflate(data: bytes, needed: int) -> tuple[bytes, bool]:
     """The first ``needed`` decompressed bytes (fewer if the stream stops) and whether the
-    stream is damaged (truncated, corrupt, or followed by what is not a gzip member)."""
+    stream is damaged (truncated, corrupt, or followed by what is not a gzip member).
+
+    As kypho's reader documents (``imaging.nifti``: "more data after the voxels is left
+    unread"): a member that ends exactly at the last voxel byte must end whole (its
+    CRC-32 and length); one that holds more after the voxels is not read further."""
     if data[:2] != b"\x1f\x8b":
         return data[:needed], False
     out, rest = bytearray(), data
@@ -257,8 +261,10 @@ def inflate(data: bytes, needed: int) -> tuple[bytes, bool]:
                 out += d.decompress(d.unconsumed_tail, needed - len(out) + 1)
         except zlib.error:
             return bytes(out[:needed]), True
-        if len(out) >= needed:
+        if len(out) > needed:  # the member goes on past the voxels: left unread (kypho)
             return bytes(out[:needed]), False
+        if len(out) == needed:  # the member holding the last voxel byte must end whole:
+            return bytes(out), not d.eof  # kypho inflates to its end and checks its CRC
         if not d.eof:
             return bytes(out), True
         rest = d.unused_data

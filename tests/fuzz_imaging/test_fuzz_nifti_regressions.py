@@ -333,3 +333,40 @@ def test_an_overflowing_affine_is_one_message_with_no_numpy_warning(tmp_path: Pa
         f"kypho: error: {path}: expected a finite voxel spacing > 0 mm, found pixdim "
         "[3.0, 3.0, 1.5] and affine spacing [inf, 3.0, 1.5]"
     ]
+
+
+# found by the long profile (2026-12-02, seed 0, 11 (1) "refused though valid"): a gzip
+# member cut off inside its trailer, right after the last voxel byte. kypho refuses it
+# (it inflates that member to its end to check the CRC); the oracle had counted it valid
+# because every voxel byte came out, and now holds no opinion on it (damage after the
+# data, which kypho may refuse). Shrunk reproducer, 80 bytes.
+CUT_AFTER_THE_VOXELS = bytes.fromhex(
+    "1f8b08000000000004038b6164200a30337030b031f0303042219a26460eb040833d03c30120767080"
+    "d0203e32d8e08ccc1bdc6c903fd001c85fe8009b3a06863c6d437485a3fcd110c01d02dcd8a500"
+)
+
+
+def test_a_member_cut_right_after_the_voxels_is_refused_by_kypho_and_oracle(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cut.nii.gz"
+    path.write_bytes(CUT_AFTER_THE_VOXELS)
+    with pytest.raises(EOFError):  # the standard library agrees the stream is cut short
+        gzip.decompress(CUT_AFTER_THE_VOXELS)
+    assert judge(CUT_AFTER_THE_VOXELS)[0] is not True  # damage after the data: no opinion
+    assert main(["measure", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: expected a readable NIfTI image" in err and "ends early" in err
+
+
+def test_the_same_member_whole_and_with_more_after_the_voxels_is_read(tmp_path: Path) -> None:
+    """The other side: the member whole; and a member holding more than the voxels, cut
+    after them (kypho leaves what follows the voxels unread, as documented)."""
+    raw = bytes(nifti())
+    whole = gzip.compress(raw, mtime=0)
+    longer = gzip.compress(raw + b"\0" * 4096, mtime=0)[:-8]  # trailer cut, after extra data
+    for name, data in (("whole", whole), ("longer", longer)):
+        path = tmp_path / f"{name}.nii.gz"
+        path.write_bytes(data)
+        assert judge(data)[0] is True, name
+        assert load_labels(path).labels.shape == SHAPE, name
