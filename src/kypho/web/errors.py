@@ -112,7 +112,9 @@ def request_invalid(request: Request, exc: Exception) -> Response:
     field = ".".join(loc) or None
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     if first.get("type") == "missing":  # the "input" is then the whole body: never echoed
-        message = f"{field}: expected a value, got none{more}"
+        said = str(first.get("msg", ""))  # a route's own words (PydanticCustomError) or
+        expected = "a value" if said in ("", "Field required") else said  # pydantic's
+        message = f"{field}: expected {expected}, got none{more}"
     else:
         found = repr(first.get("input"))
         shown = found if len(found) <= MAX_FOUND_CHARS else f"{found[:MAX_FOUND_CHARS]}..."
