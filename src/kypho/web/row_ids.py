@@ -26,6 +26,13 @@ RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 RowVersion = Annotated[int, Field(ge=1, le=MAX_ROW_ID - 1)]
 
 
+def form_version(text: str) -> int | None:
+    """A version a form carried as text (``RowVersion``'s range, ASCII digits), or None
+    for none, no number or one out of range: never a 500, whatever its length."""
+    plain = text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS
+    return int(text) if plain and 1 <= int(text) <= MAX_ROW_ID - 1 else None
+
+
 def out_of_range_id(path: str) -> str | None:
     """The first all-digit path segment above ``MAX_ROW_ID``, or None."""
     for segment in path.split("/"):

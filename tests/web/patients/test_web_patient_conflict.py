@@ -152,7 +152,7 @@ def test_a_second_identical_save_is_no_conflict_and_adds_no_version(
     assert len(_update_events(web_engine)) == 1
 
 
-@pytest.mark.parametrize("sent", ["two", "0", "-1", "99999999999"])
+@pytest.mark.parametrize("sent", ["two", "0", "-1", "99999999999", "9" * 5000])
 def test_a_version_that_is_no_version_is_422_and_nothing_is_saved(
     users, patient_id: int, web_engine: Engine, sent: str
 ) -> None:  # noqa: ANN001

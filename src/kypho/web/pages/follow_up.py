@@ -20,12 +20,12 @@ from kypho.domain import AnalgesicUse, Level, OsteoporosisTreatment
 from kypho.errors import Conflict
 from kypho.pathway import Measure, OutcomeReport
 from kypho.store.audit import Actor
-from kypho.store.base import MAX_ROW_ID
 from kypho.store.cases import get_case
 from kypho.store.follow_up import VisitError, add_visit, outcomes_of
 from kypho.web.deps import DbSession
 from kypho.web.render import render
 from kypho.web.routes.appointments import Now
+from kypho.web.row_ids import form_version
 from kypho.web.security.guard import require
 from kypho.web.security.roles import Permission, allowed
 
@@ -186,12 +186,6 @@ def visit_from_form(typed: dict[str, str]) -> tuple[dict[str, Any], dict[str, st
     return visit, fields
 
 
-def _version(text: str) -> int | None:
-    """The version a form carried, or None for none or no version number."""
-    plain = text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ROW_ID))
-    return int(text) if plain and 1 <= int(text) < MAX_ROW_ID else None
-
-
 @router.post("/cases/{case_pk}/follow-up")
 async def record_visit(
     request: Request, case_pk: int, actor: Recorder, db: DbSession, now: Now
@@ -199,7 +193,7 @@ async def record_visit(
     form = await request.form()
     typed = {str(k): str(v) for k, v in form.items() if k != "csrf_token"}
     visit, fields = visit_from_form(typed)
-    version = _version(typed.get("expected_version", "").strip())
+    version = form_version(typed.get("expected_version", "").strip())
     if version is None:
         found = typed.get("expected_version", "").strip()
         shown = f'"{found[:20]}"' if found else "none"

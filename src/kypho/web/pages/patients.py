@@ -20,7 +20,6 @@ from fastapi.responses import RedirectResponse, Response
 from kypho.domain.calendar_dates import calendar_date
 from kypho.errors import Conflict
 from kypho.store.audit import Actor
-from kypho.store.base import MAX_ROW_ID
 from kypho.store.cases import PatientDetails, cases_of_patient, get_patient
 from kypho.store.models import Patient
 from kypho.store.patients import (
@@ -34,6 +33,7 @@ from kypho.store.patients import (
 from kypho.web.deps import DbSession, Now
 from kypho.web.pages.account import local_path
 from kypho.web.render import render
+from kypho.web.row_ids import form_version
 from kypho.web.security.guard import require
 from kypho.web.security.roles import Permission
 
@@ -61,8 +61,8 @@ def _parsed_date(text: str) -> tuple[date | None, str | None]:
 
 def _parsed_version(text: str) -> tuple[int, None] | tuple[None, str]:
     """(the version, None), or (None, the message) for none sent or no version number."""
-    if text.isascii() and text.isdigit() and 1 <= int(text) < MAX_ROW_ID:
-        return int(text), None
+    if (version := form_version(text)) is not None:
+        return version, None
     found = f'"{text[:20]}"' if text else "none"
     return None, f"{VERSION_MESSAGE}, got {found}; {RELOAD}"
 
