@@ -15,7 +15,10 @@ service's hook, ``hookInstance`` a non-empty text, ``context`` an object,
 ``context.patientId`` a FHIR id, ``fhirServer`` an http(s) URL the deployment allows,
 ``fhirAuthorization`` an object with a Bearer ``access_token``, each prefetch value a
 resource or null, ``draftOrders`` a Bundle of resources, ``selections`` texts) must be
-refused with 400 and an OperationOutcome whose ``expression`` names a broken field.
+refused with 400 and an OperationOutcome whose ``expression`` names a broken field
+(any one of them: the oracle collects them all), as do the documented limits
+(docs/cds-hooks.md: a number NaN, infinite or over 1,000 digits, arrays and objects
+nested over 100 deep), each at its place.
 Unchanged requests must be answered (200, or 412 where the data cannot be fetched), and
 a 200 must carry ``cards`` (and ``systemActions``) of the spec's shape. Nothing may be
 stored from a refused call. Otherwise the oracle has no opinion.
@@ -62,14 +65,6 @@ BAD_SERVERS = (
     "//127.0.0.1:8091/fhir",
     "HTTP://127.0.0.1",
 )
-
-
-class Refused(ValueError):
-    """A rule of the request the input breaks; ``field`` names where."""
-
-    def __init__(self, field: str, why: str) -> None:
-        super().__init__(f"{field}: {why}")
-        self.field = field
 
 
 def _patient_view() -> dict[str, Any]:
@@ -232,9 +227,12 @@ def generate(rng: random.Random) -> bytes:
 
 # --- the oracle ------------------------------------------------------------------------
 
+MAX_DEPTH = 100  # docs/cds-hooks.md: arrays and objects nested at most this deep
+MAX_DIGITS = 1000  # docs/cds-hooks.md: the longest number, in digits
 
-def _constant(name: str) -> Any:
-    raise Refused("body", f"{name} is not a JSON number")
+
+class _Limit:
+    """A number the documented limits refuse (NaN, Infinity, too long, beyond a float)."""
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -243,98 +241,160 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
-def _need(value: Any, kind: type, field: str, why: str) -> Any:
-    if not isinstance(value, kind) or (kind is str and not value):
-        raise Refused(field, why)
-    return value
+def _int(digits: str) -> Any:
+    return _Limit() if len(digits.lstrip("-")) > MAX_DIGITS else int(digits)
 
 
-def _url(value: Any) -> None:
-    text = _need(value, str, "fhirServer", "not an http(s) URL")
-    scheme, _, rest = text.partition("://")
+def _float(text: str) -> Any:
+    value = float(text)
+    return _Limit() if value in (float("inf"), float("-inf")) else value
+
+
+def _limits(value: Any, path: str, depth: int, found: list[str]) -> None:
+    """Where ``value`` breaks the documented limits: each refused number's path, and the
+    path of each array or object nested deeper than ``MAX_DEPTH`` (its outermost one)."""
+    if isinstance(value, _Limit):
+        found.append(path or "body")
+        return
+    if not isinstance(value, (dict, list)):
+        return
+    if depth > MAX_DEPTH:
+        found.append(path or "body")
+        return
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        here = (
+            f"{path}[{key}]" if isinstance(value, list) else f"{path}.{key}" if path else str(key)
+        )
+        _limits(item, here, depth + 1, found)
+
+
+class _Faults(list):  # type: ignore[type-arg]
+    """The fields at fault found so far; ``need`` adds one and says whether it held."""
+
+    def need(self, value: Any, kind: type, field: str) -> bool:
+        if not isinstance(value, kind) or (kind is str and not value):
+            self.append(field)
+            return False
+        return True
+
+
+def _url(value: Any, faults: _Faults) -> None:
+    if not faults.need(value, str, "fhirServer"):
+        return
+    scheme, _, rest = value.partition("://")
+    here = value.rstrip("/")
     if scheme.lower() not in ("http", "https") or not rest:
-        raise Refused("fhirServer", "not an http(s) URL")
-    here = text.rstrip("/")
-    if here != app.FHIR_SERVER and not here.startswith(app.FHIR_SERVER + "/"):
-        raise Refused("fhirServer", "not on KYPHO_CDS_ALLOWED_FHIR_SERVERS")
+        faults.append("fhirServer")
+    elif here != app.FHIR_SERVER and not here.startswith(app.FHIR_SERVER + "/"):
+        faults.append("fhirServer")  # not on KYPHO_CDS_ALLOWED_FHIR_SERVERS
 
 
-def _orders(context: dict[str, Any], hook: str) -> None:
+def _orders(context: dict[str, Any], hook: str, faults: _Faults) -> None:  # noqa: C901
     if hook == "order-select" and context.get("selections") is not None:
-        items = _need(context["selections"], list, "context.selections", "not a list")
-        for item in items:
-            _need(item, str, "context.selections", "an item that is not a text")
+        items = context["selections"]
+        if faults.need(items, list, "context.selections"):
+            for item in items:
+                if not faults.need(item, str, "context.selections"):
+                    break
     bundle = context.get("draftOrders")
     if bundle is None:
         return  # REQUIRED by the spec; tolerated as the real clients omit it (docs)
     where = "context.draftOrders"
-    _need(bundle, dict, where, "not a Bundle")
+    if not faults.need(bundle, dict, where):
+        return
     if bundle.get("resourceType") != "Bundle":
-        raise Refused(where, "not a Bundle")
-    for entry in _need(bundle.get("entry", []), list, where, "entry not a list"):
-        resource = _need(entry, dict, where, "an entry not an object").get("resource")
-        _need(_need(resource, dict, where, "no resource").get("resourceType"), str, where, "?")
+        faults.append(where)
+        return
+    entries = bundle.get("entry", [])
+    if not faults.need(entries, list, where):
+        return
+    for entry in entries:
+        if not faults.need(entry, dict, where):
+            return
+        resource = entry.get("resource")
+        if not faults.need(resource, dict, where):
+            return
+        if not faults.need(resource.get("resourceType"), str, where):
+            return
 
 
-def _rules(body: Any, hook: str) -> None:
-    body = _need(body, dict, "body", "not a JSON object")
+def _prefetch(prefetch: Any, faults: _Faults) -> None:
+    if not faults.need(prefetch, dict, "prefetch"):
+        return
+    for value in prefetch.values():
+        if value is not None and not (
+            faults.need(value, dict, "prefetch")
+            and faults.need(value.get("resourceType"), str, "prefetch")
+        ):
+            return
+
+
+def _rules(body: Any, hook: str) -> _Faults:
+    """Every field at fault under the spec's rules for a request (not just the first: a
+    service may name any of them)."""
+    faults = _Faults()
+    if not faults.need(body, dict, "body"):
+        return faults
     if body.get("hook") != hook:
-        raise Refused("hook", "not this service's hook")
-    _need(body.get("hookInstance"), str, "hookInstance", "not a text")
-    context = _need(body.get("context"), dict, "context", "not an object")
-    patient = _need(context.get("patientId"), str, "context.patientId", "not a text")
-    if not FHIR_ID.fullmatch(patient):
-        raise Refused("context.patientId", "not a FHIR id")
+        faults.append("hook")  # not this service's hook
+    faults.need(body.get("hookInstance"), str, "hookInstance")
+    context = body.get("context")
+    if faults.need(context, dict, "context"):
+        patient = context.get("patientId")
+        if faults.need(patient, str, "context.patientId") and not FHIR_ID.fullmatch(patient):
+            faults.append("context.patientId")  # not a FHIR id
+        if hook in ("order-select", "order-sign"):
+            _orders(context, hook, faults)
     if body.get("fhirServer") is not None:
-        _url(body["fhirServer"])
+        _url(body["fhirServer"], faults)
     auth = body.get("fhirAuthorization")
-    if auth is not None:
-        _need(auth, dict, "fhirAuthorization", "not an object")
+    if auth is not None and faults.need(auth, dict, "fhirAuthorization"):
         if str(auth.get("token_type", "")).lower() != "bearer":
-            raise Refused("fhirAuthorization", "token_type not Bearer")
-        _need(auth.get("access_token"), str, "fhirAuthorization", "access_token not a text")
-    prefetch = body.get("prefetch")
-    if prefetch is not None:
-        for value in _need(prefetch, dict, "prefetch", "not an object").values():
-            if value is not None:
-                _need(value, dict, "prefetch", "a value not a resource")
-                _need(value.get("resourceType"), str, "prefetch", "no resourceType")
-    if hook in ("order-select", "order-sign"):
-        _orders(context, hook)
+            faults.append("fhirAuthorization")
+        faults.need(auth.get("access_token"), str, "fhirAuthorization")
+    if body.get("prefetch") is not None:
+        _prefetch(body["prefetch"], faults)
+    return faults
 
 
-def judge(data: bytes) -> tuple[bool | None, str, str]:
-    """(must be accepted, why refused, the field at fault)."""
+def judge(data: bytes) -> tuple[bool | None, str, tuple[str, ...]]:
+    """(must be accepted, why refused, every field at fault: a refusal may name any)."""
     if hashlib.sha256(data).hexdigest() in _unchanged():
-        return True, "", ""
+        return True, "", ()
     head, body = app.split(data)
     if (
         head is None
         or head.get("method") != "POST"
         or not head["path"].startswith("/cds-services/")
     ):
-        return None, "", ""
+        return None, "", ()
     service, _, rest = head["path"].removeprefix("/cds-services/").partition("/")
     if service not in HOOK_OF or rest not in ("", "feedback"):
-        return None, "", ""  # 404
+        return None, "", ()  # 404
     if not _json_media_type(head.get("content_type")):
-        return False, "a body of another media type than JSON (HTTP 415)", "content-type"
+        return False, "a body of another media type than JSON (HTTP 415)", ("content-type",)
     text = _utf8_within_limit(body)
     if text is None:
-        return False, "not UTF-8, or a body over 5 MB", "body"
-    if rest == "feedback" or nesting_depth(text) > MAX_ORACLE_DEPTH:
-        return _json_only(text)
+        return False, "not UTF-8, or a body over 5 MB", ("body",)
+    if nesting_depth(text) > MAX_ORACLE_DEPTH:
+        return _json_only()
     try:
-        _rules(
-            json.loads(text, parse_constant=_constant, object_pairs_hook=_pairs), HOOK_OF[service]
-        )
-    except Refused as why:
-        return False, str(why), why.field
+        found = json.loads(
+            text, parse_constant=lambda _: _Limit(), parse_int=_int, parse_float=_float,
+            object_pairs_hook=_pairs,
+        )  # fmt: skip
     except KeyError:
-        return None, "", ""
+        return None, "", ()
     except ValueError:
-        return False, "not JSON", "body"
-    return None, "", ""
+        return False, "not JSON", ("body",)
+    limits: list[str] = []
+    _limits(found, "", 1, limits)
+    faults = [*limits, *(() if rest == "feedback" else _rules(found, HOOK_OF[service]))]
+    if not faults:
+        return None, "", ()
+    more = f" (and {len(faults) - 1} more)" if len(faults) > 1 else ""
+    return False, f"{faults[0]} at fault{more}", tuple(faults)
 
 
 def _utf8_within_limit(body: bytes) -> str | None:
@@ -352,15 +412,10 @@ def _json_media_type(content_type: object) -> bool:
     return not given or given == "application/json" or given.endswith("+json")
 
 
-def _json_only(text: str) -> tuple[bool | None, str, str]:
-    with contextlib.suppress(RecursionError):
-        try:
-            json.loads(text, parse_constant=_constant)
-        except Refused as why:
-            return False, str(why), "body"
-        except ValueError:
-            return False, "not JSON", "body"
-    return None, "", ""
+def _json_only() -> tuple[bool | None, str, tuple[str, ...]]:
+    """Too deep for the oracle to walk: deeper than ``MAX_DEPTH`` in any case, so the
+    refusal names the body (or the place, which the oracle does not look for)."""
+    return False, "nested deeper than the documented limit", ()
 
 
 def explain(data: bytes) -> str:
@@ -373,7 +428,7 @@ def check(data: bytes, run: Run) -> Verdict | None:
         return None
     if run.exit_code != 0 and seen.get("changed"):
         return Verdict("wrong_exit", f"stored from a refused call: {seen['changed']}")
-    if seen["status"] in (400, 415) and (fault := outcome_fault(seen["body"], judge(data)[2])):
+    if seen["status"] in (400, 415) and (fault := _named_fault(seen["body"], judge(data)[2])):
         return Verdict("message", re.sub(r"\[\d+\]", "[N]", fault), seen["body"][:500])
     if run.exit_code == 2 and seen["status"] not in (400, 413, 415):
         return Verdict("message", f"refused with HTTP {seen['status']}")
@@ -382,6 +437,12 @@ def check(data: bytes, run: Run) -> Verdict | None:
             if fault := answer_fault(json.loads(seen["body"])):
                 return Verdict("wrong_exit", "answer not of the spec's shape: " + fault)
     return None
+
+
+def _named_fault(body: str, faults: tuple[str, ...]) -> str | None:
+    """``outcome_fault`` against each field at fault: none if the answer names any one."""
+    found = [outcome_fault(body, field) for field in faults or ("",)]
+    return None if None in found else found[0]
 
 
 def _prepare(workdir: Path) -> None:

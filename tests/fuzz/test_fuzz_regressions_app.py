@@ -78,41 +78,84 @@ def test_a_patient_identifier_that_is_not_a_list_is_refused_naming_it(cds_pool: 
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "field"),
     [
-        b'{"hook":"patient-view","context":' + b"[" * 100_000 + b"]" * 100_000 + b"}",
-        b'{"hook":"patient-view","x":NaN}',
-        b'{"hook":"patient-view","x":-Infinity}',
-        b'{"hook":"patient-view","x":' + b"1" * 5000 + b"}",
+        (b'{"hook":"patient-view","context":' + b"[" * 100_000 + b"]" * 100_000 + b"}", "body"),
+        (b'{"hook":"patient-view","x":NaN}', "x"),
+        (b'{"hook":"patient-view","x":-Infinity}', "x"),
+        (b'{"hook":"patient-view","x":' + b"1" * 5000 + b"}", "x"),
     ],
     ids=["deep nesting", "NaN", "-Infinity", "5000 digits"],
 )
-def test_a_body_that_is_not_json_is_refused_naming_the_body(cds_pool: Pool, body: bytes) -> None:
+def test_a_body_that_is_not_json_is_refused_naming_the_place(
+    cds_pool: Pool, body: bytes, field: str
+) -> None:
     # found by the CDS campaign: RecursionError (HTTP 500) in pages/cds_hooks._json_body;
-    # NaN and -Infinity (not JSON, RFC 8259) accepted and the call judged on other fields
+    # NaN and -Infinity (not JSON, RFC 8259) accepted and the call judged on other fields.
+    # Text too deep to parse has no places: the body is named.
     run, seen, _ = _run(cds.TARGET, cds_pool, _hook(body))
     assert (run.exit_code, seen["status"]) == (2, 400)
-    assert _outcome_field(seen) == "body"
+    assert _outcome_field(seen) == field
+    assert seen["changed"] == []
+
+
+# found by the CDS campaign (2026-12-02, seed 0): a call with two faults, one of them a
+# documented limit, was refused naming "body" while the oracle named the other; now the
+# limit is named where it is, and the oracle accepts either fault.
+def _two_faults() -> list[tuple[bytes, str]]:
+    deep = cds._patient_view()
+    deep["context"] = json.loads('{"a":' * 101 + "1" + "}" * 101)  # and no patientId
+    order = {"hook": "order-select", "context": {"patientId": "p1", "draftOrders": {
+        "resourceType": "Bundle", "entry": 0}}}  # and no hookInstance  # fmt: skip
+    deep_raw = json.dumps(deep).encode()
+    order_raw = json.dumps(order).encode().replace(b'"entry": 0', b'"entry": ' + b"1" * 1001)
+    not_finite = json.dumps(cds._patient_view() | {"hook": 0}).encode()
+    return [
+        (_hook(deep_raw), "context.a.a"),
+        (_hook(not_finite.replace(b'"hook": 0', b'"hook": 1e999')), "hook"),
+        (_hook(order_raw, "kypho-order-select"), "context.draftOrders.entry"),
+    ]
+
+
+@pytest.mark.parametrize("index", range(3), ids=["too deep", "1e999", "1001 digits"])
+def test_a_call_with_a_limit_and_another_fault_names_the_limit_where_it_is(
+    cds_pool: Pool, index: int
+) -> None:
+    data, place = _two_faults()[index]
+    run, seen, _ = _run(cds.TARGET, cds_pool, data)  # the oracle agrees, too (in _run)
+    assert (run.exit_code, seen["status"]) == (2, 400)
+    assert _outcome_field(seen).startswith(place)
+    assert seen["changed"] == []
 
 
 @pytest.mark.parametrize(
-    ("raw", "words"),
+    ("raw", "field", "words"),
     [
-        (b"[" * 100_000 + b"]" * 100_000, "nested at most 100 deep, got 100000"),
-        (b'{"x":NaN}', "expected JSON numbers, got NaN"),
-        (b'{"x":[Infinity]}', "expected JSON numbers, got Infinity"),
-        (b'{"x":1e999}', "expected finite numbers, got 1e999"),
-        (b'{"x":' + b"9" * 1001 + b"}", "at most 1000 digits, got 1001"),
-        (b'{"x":"\xff"}', "got bytes that are not UTF-8"),
-        (b'{"x":', "got text that is not JSON"),
-        (b" " * 5_000_001, "at most 5,000,000 bytes"),
+        (b"[" * 100_000 + b"]" * 100_000, "body", "nested at most 100 deep, got 100000"),
+        (b'{"x":NaN}', "x", "expected JSON numbers, got NaN"),
+        (b'{"x":[Infinity]}', "x[0]", "expected JSON numbers, got Infinity"),
+        (b'{"x":1e999}', "x", "expected finite numbers, got one beyond the floating-point range"),
+        (b'{"x":' + b"9" * 1001 + b"}", "x", "at most 1000 digits, got 1001"),
+        (b'{"x":"\xff"}', "body", "got bytes that are not UTF-8"),
+        (b'{"x":', "body", "got text that is not JSON"),
+        (b" " * 5_000_001, "body", "at most 5,000,000 bytes"),
     ],
 )
-def test_read_hook_body_refuses_what_is_not_json_naming_the_body(raw: bytes, words: str) -> None:
+def test_read_hook_body_refuses_what_is_not_json_naming_the_place(
+    raw: bytes, field: str, words: str
+) -> None:
+    """The text as a whole is named "body"; a refused number, where it is."""
     with pytest.raises(BadHookRequest) as caught:
         read_hook_body(raw)
-    assert caught.value.field == "body"
+    assert caught.value.field == field
     assert words in str(caught.value)
+
+
+def test_read_hook_body_names_the_first_refused_number_of_several() -> None:
+    raw = b'{"hook":"order-sign","context":{"a":[1,2,{"b":NaN}]},"prefetch":{"p":1e999}}'
+    with pytest.raises(BadHookRequest) as caught:
+        read_hook_body(raw)
+    assert caught.value.field == "context.a[2].b"
 
 
 def test_read_hook_body_reads_json_with_brackets_in_strings() -> None:

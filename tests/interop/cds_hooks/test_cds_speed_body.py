@@ -62,22 +62,32 @@ def test_real_bodies_nest_as_their_text_says() -> None:
         assert _nesting(read_hook_body(raw)) == nesting_depth(text) <= MAX_DEPTH
 
 
+# Where: the path of the place, cut back to whole steps within 120 characters (a path
+# of 100 steps would fill the message), counted here by hand; "body" where the text
+# does not parse, so has no places.
+FIRST_40_ITEMS = "[0]" * 40  # 120 characters of the 100 "[0]" steps
+FIRST_60_KEYS = "a" + ".a" * 59  # 119 characters of the 100 "a" steps
+
+
 @pytest.mark.parametrize(
-    ("raw", "words"),
+    ("raw", "field", "words"),
     [
-        ("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), f"{TOO_DEEP}, got {MAX_DEPTH + 1}"),
-        ('{"a":' * 101 + "1" + "}" * 101, f"{TOO_DEEP}, got 101"),  # parsed, then refused
-        ('{"a":' * 5000 + "1" + "}" * 5000, f"{TOO_DEEP}, got 5000"),  # past the parser
-        ("[" * 200 + "NaN" + "]" * 200, f"{TOO_DEEP}, got 200"),  # too deep is said first
-        ("[" * 200 + "]" * 199, f"{TOO_DEEP}, got 200"),  # and before 'not JSON'
-        ("[" * 100 + "NaN" + "]" * 100, "expected JSON numbers, got NaN"),
-        ("[" * 100 + "]" * 99, "expected a JSON object, got text that is not JSON"),
+        ("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), FIRST_40_ITEMS,
+         f"{TOO_DEEP}, got {MAX_DEPTH + 1}"),
+        ('{"a":' * 101 + "1" + "}" * 101, FIRST_60_KEYS, f"{TOO_DEEP}, got 101"),
+        ('{"a":' * 5000 + "1" + "}" * 5000, "body", f"{TOO_DEEP}, got 5000"),  # past the parser
+        ("[" * 200 + "NaN" + "]" * 200, "body", f"{TOO_DEEP}, got 200"),  # too deep said first
+        ("[" * 200 + "]" * 199, "body", f"{TOO_DEEP}, got 200"),  # and before 'not JSON'
+        ("[" * 100 + "NaN" + "]" * 100, FIRST_40_ITEMS, "expected JSON numbers, got NaN"),
+        ("[" * 100 + "]" * 99, "body", "expected a JSON object, got text that is not JSON"),
     ],
-)
-def test_refusals_say_the_same_whether_the_text_parses_or_not(raw: str, words: str) -> None:
+)  # fmt: skip
+def test_refusals_say_the_same_whether_the_text_parses_or_not(
+    raw: str, field: str, words: str
+) -> None:
     with pytest.raises(BadHookRequest) as caught:
         read_hook_body(raw.encode())
-    assert caught.value.field == "body"
+    assert caught.value.field == field
     assert words in str(caught.value)
 
 
