@@ -82,29 +82,40 @@ async def _client(
 
 
 async def measure(url: str, name: str, body: dict[str, Any] | None, clients: int,
-                  seconds: float) -> Cell:  # fmt: skip
+                  seconds: float, pid: int) -> Cell:  # fmt: skip
     import httpx2 as httpx
+
+    from bench_web import server_cpu_s
 
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=REQUEST_TIMEOUT_S) as http:
         warm = Cell(name, clients)  # one untimed round: imports, compiled policies, connections
         await asyncio.gather(*(_client(http, warm, body, 0.0, once=True) for _ in range(clients)))
         cell = Cell(name, clients)
-        t0 = time.perf_counter()
+        t0, cpu0, mine0 = time.perf_counter(), server_cpu_s(pid), time.process_time()
         await asyncio.gather(*(_client(http, cell, body, t0 + seconds) for _ in range(clients)))
         cell.elapsed_s = time.perf_counter() - t0
+        cell.server_cpu_s = server_cpu_s(pid) - cpu0
+        CLIENT_CPU_S[id(cell)] = time.process_time() - mine0
+        cell.answered = len(cell.latencies_s) + sum(cell.statuses.values())
     return cell
+
+
+CLIENT_CPU_S: dict[int, float] = {}  # the client process's CPU over each cell, by id
 
 
 def print_table(cells: list[Cell]) -> None:
     bare = {c.clients: c for c in cells if c.name == "bare"}
     print(f"\n{'endpoint':<12}{'clients':>8}{'p50 ms':>10}{'p99 ms':>10}{'calls/s':>10}"
-          f"{'p50 x bare':>12}{'p99 x bare':>12}{'bare / rate':>12}  other answers")  # fmt: skip
+          f"{'p50 x bare':>12}{'p99 x bare':>12}{'bare / rate':>12}{'srv ms/call':>12}"
+          f"{'client ms':>10}  other answers")  # fmt: skip
     for c in cells:
         b = bare[c.clients]
         ratio = b.rate / c.rate if c.rate else float("inf")
         others = ", ".join(f"{k}: {v}" for k, v in sorted(c.statuses.items())) or "none"
-        times = f"{c.p(50) / b.p(50):>12.1f}{c.p(99) / b.p(99):>12.1f}{ratio:>12.1f}"
+        client_ms = 1000 * CLIENT_CPU_S.get(id(c), float("nan")) / max(c.answered, 1)
+        times = (f"{c.p(50) / b.p(50):>12.1f}{c.p(99) / b.p(99):>12.1f}{ratio:>12.1f}"
+                 f"{c.cpu_ms:>12.2f}{client_ms:>10.2f}")  # fmt: skip
         print(f"{c.name:<12}{c.clients:>8}{c.p(50):>10.1f}{c.p(99):>10.1f}{c.rate:>10.1f}"
               f"{times}  {others}")  # fmt: skip
 
@@ -251,8 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     cells: list[Cell] = []
     with bare, app:
         for clients in (int(n) for n in args.clients.split(",")):
-            cells.append(asyncio.run(measure(bare.url, "bare", None, clients, args.seconds)))
-            cell = asyncio.run(measure(app.url, "order-sign", body, clients, args.seconds))
+            assert bare.process is not None and app.process is not None  # started
+            cells.append(asyncio.run(measure(bare.url, "bare", None, clients, args.seconds,
+                                             bare.process.pid)))  # fmt: skip
+            cell = asyncio.run(measure(app.url, "order-sign", body, clients, args.seconds,
+                                       app.process.pid))  # fmt: skip
             cells.append(cell)
             print(f"order-sign x {clients}: {len(cell.latencies_s)} answered", flush=True)
     print_table(cells)
