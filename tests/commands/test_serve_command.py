@@ -211,3 +211,49 @@ def test_kypho_serve_starts_and_answers(tmp_path: Path) -> None:
     assert f"http://127.0.0.1:{port}/sign-in" in printed
     assert '"GET /health HTTP/1.1" 200' in printed  # the access log is on...
     assert "Zebulon" not in printed  # ...without query strings (a search may be a name)
+
+
+def _workers(pid: int) -> set[int]:
+    """The worker processes ``pid`` started (multiprocessing's spawned children; its
+    resource tracker, also a child, is not one)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(n) for n in (task / "children").read_text().split()}
+    return {n for n in found if b"spawn_main" in Path(f"/proc/{n}/cmdline").read_bytes()}
+
+
+@pytest.mark.slow
+def test_kypho_serve_with_two_workers_answers_and_stops_them_all(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KYPHO_")}
+    env |= {"KYPHO_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"}
+    program = "from kypho.cli import main; import sys; sys.exit(main())"
+    out = tmp_path / "serve.log"
+    argv = [sys.executable, "-c", program, "serve", "--port", str(port), "--workers", "2"]
+    with out.open("w") as log:
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, text=True)
+        try:
+            _wait_for_health(f"http://127.0.0.1:{port}", process)
+            for _ in range(10):  # either worker may take each one
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as a:
+                    assert a.status == 200
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while len(workers := _workers(process.pid)) < 2 and time.monotonic() < deadline:
+                time.sleep(0.3)  # the second may still be importing the app
+            assert len(workers) == 2, workers
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
+    for pid in workers:  # none left behind
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+    printed = out.read_text()
+    assert printed.count(PASSWORD_LINE) == 1  # prepared once, before the workers
+    assert printed.count("Application startup complete") == 2
+
+
+def test_kypho_serve_refuses_zero_workers_naming_the_option() -> None:
+    program = "from kypho.cli import main; import sys; sys.exit(main())"
+    done = subprocess.run([sys.executable, "-c", program, "serve", "--workers", "0"],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 2
+    assert "--workers" in done.stderr and "Traceback" not in done.stderr

@@ -91,9 +91,33 @@ def _local_url(host: str, port: int = DEFAULT_PORT) -> str:
     return f"http://{shown}:{port}"
 
 
+MAX_WORKERS = 64  # project convention: more processes than this is a mistyped number
+
+
+def worker_app() -> Any:
+    """The app one of several Uvicorn workers serves (``--workers``): the settings read and
+    checked again in the worker (the development secret is the file ``prepare`` made),
+    its own engine. The database is already prepared: nothing is upgraded or seeded."""
+    from kypho.config import load_settings
+    from kypho.web.app import create_app
+    from kypho.web.settings_check import check_settings
+
+    settings, _ = check_settings(load_settings())
+    return create_app(settings)
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = DEFAULT_HOST,
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = DEFAULT_PORT,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=MAX_WORKERS,
+            help="Worker processes (one per core at most). Each has its own database "
+            "connections; on SQLite they share the file's one write lock.",
+        ),
+    ] = 1,
 ) -> None:
     """Start the clinic web app (upgrading and seeding an empty database first)."""
     import uvicorn
@@ -107,11 +131,16 @@ def serve(
     for line in lines:
         typer.echo(line)
     typer.echo(f"kypho clinic app: {url}  (Ctrl+C stops it)")
+    # proxy_headers off: X-Forwarded-For is read by the app alone, and only from
+    # KYPHO_TRUSTED_PROXIES (uvicorn's default would trust it from 127.0.0.1).
+    options: dict[str, Any] = {"host": host, "port": port, "log_config": log_config(),
+                               "proxy_headers": False}  # fmt: skip
+    if workers > 1:  # each worker imports the app itself (a process cannot share one)
+        engine.dispose()
+        uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers, **options)
+        return
     try:
-        # proxy_headers off: X-Forwarded-For is read by the app alone, and only from
-        # KYPHO_TRUSTED_PROXIES (uvicorn's default would trust it from 127.0.0.1).
-        uvicorn.run(create_app(settings, engine=engine), host=host, port=port,
-                    log_config=log_config(), proxy_headers=False)  # fmt: skip
+        uvicorn.run(create_app(settings, engine=engine), **options)
     finally:
         engine.dispose()
 
