@@ -17,8 +17,8 @@ service's hook, ``hookInstance`` a non-empty text, ``context`` an object,
 resource or null, ``draftOrders`` a Bundle of resources, ``selections`` texts) must be
 refused with 400 and an OperationOutcome whose ``expression`` names a broken field
 (any one of them: the oracle collects them all), as do the documented limits
-(docs/cds-hooks.md: a number NaN, infinite or over 1,000 digits, arrays and objects
-nested over 100 deep), each at its place.
+(docs/cds-hooks.md: a number NaN, infinite or over 1,000 digits, a lone surrogate
+escape, arrays and objects nested over 100 deep), each at its place.
 Unchanged requests must be answered (200, or 412 where the data cannot be fetched), and
 a 200 must carry ``cards`` (and ``systemActions``) of the spec's shape. Nothing may be
 stored from a refused call. Otherwise the oracle has no opinion.
@@ -229,6 +229,9 @@ def generate(rng: random.Random) -> bytes:
 
 MAX_DEPTH = 100  # docs/cds-hooks.md: arrays and objects nested at most this deep
 MAX_DIGITS = 1000  # docs/cds-hooks.md: the longest number, in digits
+# docs/cds-hooks.md: no lone surrogate escape in a text (RFC 8259 8.2: unpredictable);
+# a pair is one character, which json.loads joins, so any surrogate left is alone
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Limit:
@@ -251,9 +254,10 @@ def _float(text: str) -> Any:
 
 
 def _limits(value: Any, path: str, depth: int, found: list[str]) -> None:
-    """Where ``value`` breaks the documented limits: each refused number's path, and the
-    path of each array or object nested deeper than ``MAX_DEPTH`` (its outermost one)."""
-    if isinstance(value, _Limit):
+    """Where ``value`` breaks the documented limits: each refused number's path, each text
+    with a lone surrogate, and each array or object nested deeper than ``MAX_DEPTH`` (the
+    outermost one)."""
+    if isinstance(value, _Limit) or (isinstance(value, str) and LONE_SURROGATE.search(value)):
         found.append(path or "body")
         return
     if not isinstance(value, (dict, list)):
@@ -261,6 +265,8 @@ def _limits(value: Any, path: str, depth: int, found: list[str]) -> None:
     if depth > MAX_DEPTH:
         found.append(path or "body")
         return
+    if isinstance(value, dict) and any(LONE_SURROGATE.search(key) for key in value):
+        found.append(path or "body")  # a key: the object holding it is at fault
     items = value.items() if isinstance(value, dict) else enumerate(value)
     for key, item in items:
         here = (

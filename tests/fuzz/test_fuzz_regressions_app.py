@@ -100,8 +100,9 @@ def test_a_body_that_is_not_json_is_refused_naming_the_place(
 
 
 # found by the CDS campaign (2026-12-02, seed 0): a call with two faults, one of them a
-# documented limit, was refused naming "body" while the oracle named the other; now the
-# limit is named where it is, and the oracle accepts either fault.
+# documented limit (a lone surrogate among them, which the oracle did not know), was
+# refused naming "body" or the limit's place while the oracle named the other fault; now
+# the limit is named where it is, and the oracle accepts any fault.
 def _two_faults() -> list[tuple[bytes, str]]:
     deep = cds._patient_view()
     deep["context"] = json.loads('{"a":' * 101 + "1" + "}" * 101)  # and no patientId
@@ -110,14 +111,22 @@ def _two_faults() -> list[tuple[bytes, str]]:
     deep_raw = json.dumps(deep).encode()
     order_raw = json.dumps(order).encode().replace(b'"entry": 0', b'"entry": ' + b"1" * 1001)
     not_finite = json.dumps(cds._patient_view() | {"hook": 0}).encode()
+    deep_and_not_finite = deep_raw.replace(b'"hook": "patient-view"', b'"hook": 1e999')
+    surrogate = cds._patient_view() | {"hook": "order-sign"}  # another service's hook
+    surrogate["prefetch"]["patient"]["gender"] = "x"
+    surrogate_raw = json.dumps(surrogate).encode().replace(b'"x"', b'"\\udc80"')
     return [
         (_hook(deep_raw), "context.a.a"),
         (_hook(not_finite.replace(b'"hook": 0', b'"hook": 1e999')), "hook"),
         (_hook(order_raw, "kypho-order-select"), "context.draftOrders.entry"),
+        (_hook(deep_and_not_finite), "context.a.a"),  # too deep is said first
+        (_hook(surrogate_raw), "prefetch.patient.gender"),
     ]
 
 
-@pytest.mark.parametrize("index", range(3), ids=["too deep", "1e999", "1001 digits"])
+@pytest.mark.parametrize(
+    "index", range(5), ids=["too deep", "1e999", "1001 digits", "both", "lone surrogate"]
+)
 def test_a_call_with_a_limit_and_another_fault_names_the_limit_where_it_is(
     cds_pool: Pool, index: int
 ) -> None:

@@ -150,29 +150,51 @@ def _too_deep(depth: int, where: str = "body") -> BadHookRequest:
     )
 
 
-def _locate(text: str) -> tuple[str, str] | None:
-    """(path, why) of the first value the strict read refused, read again leniently (each
-    refused value kept as a ``_Refused``); None where even that read fails."""
+def _lenient(text: str) -> object:
+    """``text`` read again, each value the strict read refuses kept as a ``_Refused``;
+    ``_NotJson`` where even that read fails (not JSON, or past the parser's depth)."""
 
     def keep(why: str | None, value: object) -> object:
         return value if why is None else _Refused(why)
 
     try:
-        found = json.loads(
+        return json.loads(
             text,
             parse_constant=lambda name: _Refused(_constant_why(name)),
             parse_int=lambda d: keep(_digits_why(d), 0),
             parse_float=lambda t: keep(_float_why(t), 0.0),
         )
     except (json.JSONDecodeError, RecursionError):
-        return None
-    stack: list[tuple[str, object]] = [("", found)]
-    while stack:  # depth first, in document order: the first refused value
-        path, value = stack.pop()
-        if isinstance(value, _Refused):
-            return path, value.why
-        stack.extend(reversed(_children(value, path)))
+        raise _NotJson("not JSON") from None
+
+
+def _first_refused(value: object) -> tuple[str, str] | None:
+    """(path, why) of the first ``_Refused`` in document order, or None."""
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:  # depth first, in document order
+        path, item = stack.pop()
+        if isinstance(item, _Refused):
+            return path, item.why
+        stack.extend(reversed(_children(item, path)))
     return None
+
+
+def _refusal(text: str, err: Exception) -> BadHookRequest:
+    """Why the strict read refused ``text``, named where: too deep first (at the first
+    place too deep), then the first refused number; "body" for text that does not parse."""
+    try:
+        found = _lenient(text)
+    except _NotJson:
+        depth = _depth(text)
+        if depth > MAX_DEPTH:
+            return _too_deep(depth)
+        if isinstance(err, _NotJson):
+            return BadHookRequest("body", str(err))
+        return BadHookRequest("body", "expected a JSON object, got text that is not JSON")
+    if (depth := _nesting(found)) > MAX_DEPTH:
+        return _too_deep(depth, _short(_too_deep_at(found)))
+    where, why = _first_refused(found) or ("", str(err))
+    return BadHookRequest(_short(where), why)
 
 
 def read_hook_body(raw: bytes) -> object:
@@ -200,13 +222,7 @@ def read_hook_body(raw: bytes) -> object:
             text, parse_constant=_no_constant, parse_int=_bounded_int, parse_float=_finite_float
         )
     except (_NotJson, json.JSONDecodeError, RecursionError) as err:
-        depth = _depth(text)
-        if depth > MAX_DEPTH:
-            raise _too_deep(depth) from None
-        if isinstance(err, _NotJson):
-            where, why = _locate(text) or ("", str(err))
-            raise BadHookRequest(_short(where), why) from None
-        raise BadHookRequest("body", "expected a JSON object, got text that is not JSON") from None
+        raise _refusal(text, err) from None
     depth = _nesting(found)
     if depth > MAX_DEPTH:
         raise _too_deep(depth, _short(_too_deep_at(found)))
