@@ -81,6 +81,7 @@ class LiveServer:
     factory: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
     port: int = 0
+    workers: int = 1  # Uvicorn's worker processes (the benchmarks try 2)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -103,7 +104,7 @@ class LiveServer:
         self.port = free_port()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "uvicorn", *(["--factory"] if self.factory else []),
-                   self.app, "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
+                   self.app, "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
                    "--log-level", "warning", "--no-access-log"]  # fmt: skip
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(command, env=self.env(), stdout=log, stderr=log)
