@@ -63,6 +63,11 @@ def _centroid(points_mm: Floats) -> Floats:
     return np.asarray(np.ones(len(points_mm)) @ points_mm / len(points_mm))
 
 
+def _mean(values: Floats) -> float:
+    # ``values.mean()``'s own sum and division, less about 20 us of Python a call.
+    return float(np.add.reduce(values) / len(values))
+
+
 MIN_AXIS_NORM = 1e-3  # an anterior axis shorter than this is undefined (project convention)
 
 
@@ -103,8 +108,9 @@ class _Vertebra:
     """
 
     def __init__(self, voxels: VertebraVoxels, geometry: VolumeGeometry) -> None:
-        idx = voxels.indices
-        by_axis = np.ascontiguousarray(idx.T)
+        by_axis = voxels.by_axis
+        if by_axis is None:
+            by_axis = np.ascontiguousarray(voxels.indices.T)
         # ``geometry.to_mm`` with the rows contiguous: the same values, the offset added
         # along rows (adding a (3,) offset to (N, 3) rows costs about 6x).
         self.rows = geometry.affine[:3, :3] @ by_axis.astype(np.float64)
@@ -112,6 +118,7 @@ class _Vertebra:
         self.points = np.ascontiguousarray(self.rows.T)
         self.centre = _centroid(self.points)
         self.centred = self.rows - self.centre[:, None]
+        self.index_rows = by_axis
         self.lo = by_axis.min(axis=1)
         self.box_shape = tuple(int(n) for n in by_axis.max(axis=1) - self.lo + 1)
         rel = by_axis - self.lo[:, None]
@@ -183,10 +190,11 @@ def _posterior_wall(
     mid_u: Floats, mid_w: Floats, ext_u: float, bin_mm: float
 ) -> tuple[float, float]:
     """(posterior wall position at the corners, largest bulge beyond it), local mm."""
-    low, high = mid_w.min(), mid_w.max()
+    low, high = np.minimum.reduce(mid_w), np.maximum.reduce(mid_w)
     margin = 0.1 * (high - low)
     edges = np.arange(low + margin, high - margin, bin_mm)
-    which = np.digitize(mid_w, edges) - 1
+    # ``np.digitize`` on rising edges, without its checks (about 40 us a call).
+    which = np.searchsorted(edges, mid_w, side="right") - 1
     rows = (which >= 0) & (which < len(edges) - 1)
     back = np.full(max(len(edges) - 1, 0), np.inf)
     np.minimum.at(back, which[rows], mid_u[rows])
@@ -195,8 +203,8 @@ def _posterior_wall(
         return float(mid_u.min() - ext_u / 2), 0.0
     w, b = edges[:-1][ok], back[ok] - ext_u / 2
     n = max(1, len(b) // 5)
-    corners = (float(b[:n].mean()), float(b[-n:].mean()))
-    line = np.interp(w, [w[:n].mean(), w[-n:].mean()], corners)
+    corners = (_mean(b[:n]), _mean(b[-n:]))
+    line = np.interp(w, [_mean(w[:n]), _mean(w[-n:])], corners)
     return sum(corners) / 2, max(0.0, float((line - b).max()))
 
 
@@ -282,11 +290,10 @@ def _measure_body(
         )
         for k, p in enumerate((fitted[0], fitted[1]))
     )
-    ends = [
-        origin + u * anterior + w * superior
-        for u, ws in zip(stations, levels, strict=True)
-        for w in ws
-    ]
+    # The six points at once: the same products and sums, in the same order, as one a time.
+    us = np.repeat(stations, 2)
+    ws = np.array([w for pair in levels for w in pair])
+    ends = origin + us[:, None] * anterior + ws[:, None] * superior
     six = SixPoints(
         superior_anterior_mm=_point(ends[0]),
         inferior_anterior_mm=_point(ends[1]),
@@ -318,10 +325,10 @@ def _separation(
     return _body_mask(q, bin_mm=bin_mm, slab_mm=max(3.0, bin_mm))
 
 
-def _touches_edge(idx: NDArray[np.intp], shape: tuple[int, int, int]) -> bool:
-    # Column by column: reducing an (N, 3) array along axis 0 is about 10x slower.
-    cols = range(3) if len(idx) else ()
-    return any(idx[:, k].min() == 0 or idx[:, k].max() == shape[k] - 1 for k in cols)
+def _touches_edge(index_rows: NDArray[np.intp], shape: tuple[int, int, int]) -> bool:
+    """Whether voxels, (3, N) index rows i, j, k, reach the volume's edge."""
+    axes = range(3) if index_rows.shape[1] else ()
+    return any(index_rows[k].min() == 0 or index_rows[k].max() == shape[k] - 1 for k in axes)
 
 
 def wedge_angle_doubt_deg(uncertainty_deg: float, sampling_mm: float) -> float | None:
@@ -346,7 +353,7 @@ def _wedge_issue(doubt_deg: float, sampling_mm: float) -> Issue:
 
 
 def _issues(
-    body_idx: NDArray[np.intp],
+    body_rows: NDArray[np.intp],
     geometry: VolumeGeometry,
     *,
     superior: Floats,
@@ -354,13 +361,14 @@ def _issues(
     max_slice_thickness_mm: float,
 ) -> tuple[Issue, ...]:
     found: list[Issue] = []
-    if _touches_edge(body_idx, geometry.shape):
+    count = body_rows.shape[1]
+    if _touches_edge(body_rows, geometry.shape):
         found.append(Issue(quality=Quality.POOR, reason="body cut by the image edge"))
-    if len(body_idx) < min_body_voxels:
+    if count < min_body_voxels:
         found.append(
             Issue(
                 quality=Quality.POOR,
-                reason=f"too few voxels: {len(body_idx)} in the body, need {min_body_voxels}",
+                reason=f"too few voxels: {count} in the body, need {min_body_voxels}",
             )
         )
     thickness = geometry.resolution_along_mm(superior)
@@ -442,7 +450,7 @@ def measure_vertebra(
         frame = body.frame
     keep = separated.keep
     issues = _issues(
-        voxels.indices.take(separated.take, axis=0),
+        vertebra.index_rows.take(separated.take, axis=1),
         geometry,
         superior=frame[1],
         min_body_voxels=min_body_voxels,

@@ -30,6 +30,9 @@ SLOPE_SPAN = 0.35  # slopes searched: least squares +- this (about 19 deg)
 SLOPE_STEPS = 351  # 0.002 apart, about 0.1 deg
 SLOPE_BIN_MM = 0.05
 PLANAR_SLACK = 0.5  # of the half-step: a misfit this small still counts as a plane
+# The slopes searched less their centre, made once (``linspace`` costs 25 us a call).
+_SLOPE_OFFSETS = np.linspace(-SLOPE_SPAN, SLOPE_SPAN, SLOPE_STEPS)
+_SLOPE_OFFSETS.flags.writeable = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +106,17 @@ def box_surfaces(
     k, upward = axis
     lines = np.moveaxis(box, k, -1)
     n = lines.shape[-1]
-    first = lines.argmax(axis=-1)
-    last = n - 1 - lines[..., ::-1].argmax(axis=-1)
-    a0, a1 = np.nonzero(lines.any(axis=-1))
+    # Only the lines through the body are searched, as rows of a contiguous copy: the
+    # same ends, about 15 % faster than searching every line of the box.
+    flat = np.ascontiguousarray(lines).reshape(-1, n)
+    rows = np.flatnonzero(flat.any(axis=1))
+    hit = flat[rows]
+    first = hit.argmax(axis=1)
+    last = n - 1 - hit[:, ::-1].argmax(axis=1)
+    a0, a1 = np.unravel_index(rows, lines.shape[:2])
     others = [a for a in range(3) if a != k]
     ends = []
-    for end in (last[a0, a1] + 0.5, first[a0, a1] - 0.5):
+    for end in (last + 0.5, first - 0.5):
         ijk = np.empty((len(a0), 3))
         ijk[:, others[0]], ijk[:, others[1]], ijk[:, k] = a0, a1, end
         ends.append(geometry.to_mm(ijk + lo))
@@ -116,12 +124,17 @@ def box_surfaces(
     return top, bottom, float(np.linalg.norm(geometry.affine[:3, :3], axis=0)[k])
 
 
-def _least_squares(samples: Floats, keep: NDArray[np.bool_]) -> Floats | None:
-    if keep.sum() < MIN_FIT_SAMPLES:
+def _least_squares(samples: Floats, keep: NDArray[np.bool_]) -> tuple[Floats, Floats] | None:
+    """The plane's (offset, slope u, slope v) fitted to the kept samples, and those samples."""
+    # One selection of rows, not one a column: the same design matrix, about 30 % faster.
+    chosen = samples[keep]
+    if len(chosen) < MIN_FIT_SAMPLES:
         return None
-    design = np.column_stack([np.ones(int(keep.sum())), samples[keep, 0], samples[keep, 1]])
-    coef: Floats = np.linalg.lstsq(design, samples[keep, 2], rcond=None)[0]
-    return coef
+    design = np.empty((len(chosen), 3))
+    design[:, 0] = 1.0
+    design[:, 1:] = chosen[:, :2]
+    coef = np.asarray(np.linalg.lstsq(design, chosen[:, 2], rcond=None)[0], dtype=np.float64)
+    return coef, chosen
 
 
 def _minimax_slope(
@@ -137,15 +150,19 @@ def _minimax_slope(
     follows the body's size rather than its voxel count.
     """
     key = np.floor(x / SLOPE_BIN_MM).astype(np.intp)
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
-    bins = key[starts]
-    # The line must pass above each bin's floor and below its ceiling.
-    floor_ = np.maximum.reduceat((r - half_error_mm)[order], starts)
-    ceiling = np.minimum.reduceat((r + half_error_mm)[order], starts)
+    first_bin = int(key.min())
+    key -= first_bin
+    size = int(key.max()) + 1
+    # The line must pass above each bin's floor and below its ceiling (a bin's extremes,
+    # gathered in place: the same values as sorting the samples by bin, at half the cost).
+    floor_ = np.full(size, -np.inf)
+    np.maximum.at(floor_, key, r - half_error_mm)
+    ceiling = np.full(size, np.inf)
+    np.minimum.at(ceiling, key, r + half_error_mm)
+    filled = np.flatnonzero(np.bincount(key, minlength=size))
+    bins, floor_, ceiling = filled + first_bin, floor_[filled], ceiling[filled]
     centre = (bins + 0.5) * SLOPE_BIN_MM
-    slopes = around + np.linspace(-SLOPE_SPAN, SLOPE_SPAN, SLOPE_STEPS)
+    slopes = around + _SLOPE_OFFSETS
     rise = slopes[:, None] * centre[None, :]
     low = np.subtract(floor_[None, :], rise).max(axis=1)
     high = np.subtract(ceiling[None, :], rise, out=rise).min(axis=1)
@@ -182,20 +199,22 @@ def fit_plane(
     """
     s = surface.samples
     keep = (s[:, 0] > u_range[0]) & (s[:, 0] < u_range[1]) & (np.abs(s[:, 1]) < half_width_mm)
-    coef = _least_squares(s, keep)
+    fit = _least_squares(s, keep)
     for _ in range(TRIM_ROUNDS):
-        if coef is None:
+        if fit is None:
             return None
+        coef = fit[0]
         residual = s[:, 2] - (coef[0] + coef[1] * s[:, 0] + coef[2] * s[:, 1])
         inliers = keep & (np.abs(residual) <= max_residual_mm)
         if np.array_equal(inliers, keep):
             break  # ``coef`` is already the fit to these samples: every later round is too
         refit = _least_squares(s, inliers)
         if refit is not None:
-            coef, keep = refit, inliers
-    if coef is None:
+            fit, keep = refit, inliers
+    if fit is None:
         return None
-    u, r = s[keep, 0], s[keep, 2] - coef[2] * s[keep, 1]
+    coef, chosen = fit
+    u, r = chosen[:, 0], chosen[:, 2] - coef[2] * chosen[:, 1]
     half_step = np.full(len(u), surface.step_mm / 2)
     slope, (lo, hi), planar = _minimax_slope(u, r, half_step, float(coef[1]))
     if not lo <= coef[1] <= hi:
@@ -222,18 +241,42 @@ def rim_plane(plane: Plane, *, anterior: Point2, posterior: Point2, half_error_m
     )
 
 
+@dataclass(frozen=True, slots=True)
+class GatedSurface:
+    """An endplate's samples that pass ``plane``'s lateral and residual gates.
+
+    Held as contiguous columns (local mm): each station's window then tests ``u`` only.
+    """
+
+    u_mm: Floats
+    v_mm: Floats
+    w_mm: Floats
+    plane: Plane
+    step_mm: float
+
+    def level(self, *, u_mm: float, half_u_mm: float, outward: int) -> float | None:
+        """``level_at`` of the whole surface, with the gates these samples passed."""
+        near = np.abs(self.u_mm - u_mm) < half_u_mm
+        if not near.any():
+            return None
+        slope_u, slope_v = self.plane.slope_u, self.plane.slope_v
+        level = self.w_mm[near] - slope_u * (self.u_mm[near] - u_mm) - slope_v * self.v_mm[near]
+        return _anchored_mean(level, outward, self.step_mm)
+
+
 def plane_samples(
     surface: Surface, plane: Plane, *, half_v_mm: float, max_residual_mm: float
-) -> Surface:
+) -> GatedSurface:
     """The samples ``level_at`` may use with these ``half_v_mm`` and ``max_residual_mm``.
 
-    ``level_at`` on them gives what it gives on the whole ``surface``, for any window
-    along ``u``: each station's call then tests only these few.
+    ``GatedSurface.level`` on them gives what ``level_at`` gives on the whole ``surface``,
+    for any window along ``u``: each station's call then tests only these few.
     """
     s = surface.samples
     fitted = plane.offset_mm + plane.slope_u * s[:, 0] + plane.slope_v * s[:, 1]
     near = (np.abs(s[:, 1]) < half_v_mm) & (np.abs(s[:, 2] - fitted) <= max_residual_mm)
-    return Surface(s[near], surface.step_mm)
+    u, v, w = np.ascontiguousarray(s[near].T)
+    return GatedSurface(u, v, w, plane, surface.step_mm)
 
 
 def level_at(
@@ -265,6 +308,13 @@ def level_at(
     if not near.any():
         return None
     level = s[near, 2] - plane.slope_u * (s[near, 0] - u_mm) - plane.slope_v * s[near, 1]
-    outermost_first = np.sort(level * outward)[::-1]
-    anchor = outward * outermost_first[min(1, len(outermost_first) - 1)]
-    return float(level[np.abs(level - anchor) <= surface.step_mm + 1e-9].mean())
+    return _anchored_mean(level, outward, surface.step_mm)
+
+
+def _anchored_mean(level: Floats, outward: int, step_mm: float) -> float:
+    """The mean of the levels within one step of the second-outermost (see ``level_at``)."""
+    ordered = np.sort(level)
+    anchor = ordered[(-2 if outward > 0 else 1) if len(ordered) > 1 else 0]
+    near = level[np.abs(level - anchor) <= step_mm + 1e-9]
+    # ``mean`` is this sum over the count, less about 20 us of Python a call.
+    return float(np.add.reduce(near) / len(near))

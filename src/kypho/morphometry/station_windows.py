@@ -9,7 +9,7 @@ on its inner side only.
 
 from __future__ import annotations
 
-from kypho.morphometry.endplates import Plane, Surface, level_at, plane_samples
+from kypho.morphometry.endplates import GatedSurface, Plane, Surface, plane_samples
 from kypho.morphometry.types import Stations
 
 # Half-width of each station's footprint, as a fraction of depth: wide at the walls to
@@ -49,25 +49,16 @@ def station_levels(
     ``wider_mm``: the half-width a wall station's window may grow to when it has none.
     """
     # Gated once per endplate: each station's window then searches only these samples.
-    surfaces = (
-        plane_samples(surfaces[0], planes[0], half_v_mm=half_v_mm, max_residual_mm=gate_mm),
-        plane_samples(surfaces[1], planes[1], half_v_mm=half_v_mm, max_residual_mm=gate_mm),
-    )
+    gated = [
+        plane_samples(s, p, half_v_mm=half_v_mm, max_residual_mm=gate_mm)
+        for s, p in zip(surfaces, planes, strict=True)
+    ]
     out = []
     for k, (station, half_u) in enumerate(zip(stations, half_u_mm, strict=True)):
         wider = None if k == 1 else wider_mm  # the middle keeps its narrow window
         found = [
-            _level_in_window(
-                s,
-                p,
-                u_mm=station,
-                half_u_mm=half_u,
-                half_v_mm=half_v_mm,
-                gate_mm=gate_mm,
-                outward=outward,
-                wider_mm=wider,
-            )
-            for s, p, outward in zip(surfaces, planes, (1, -1), strict=True)
+            _level_in_window(s, u_mm=station, half_u_mm=half_u, outward=outward, wider_mm=wider)
+            for s, outward in zip(gated, (1, -1), strict=True)
         ]
         if found[0] is None or found[1] is None:
             return None
@@ -76,13 +67,10 @@ def station_levels(
 
 
 def _level_in_window(
-    surface: Surface,
-    plane: Plane,
+    surface: GatedSurface,
     *,
     u_mm: float,
     half_u_mm: float,
-    half_v_mm: float,
-    gate_mm: float,
     outward: int,
     wider_mm: float | None,
 ) -> float | None:
@@ -96,15 +84,7 @@ def _level_in_window(
     for half in (half_u_mm, wider_mm):
         if half is None or half < half_u_mm:
             continue
-        level = level_at(
-            surface,
-            plane,
-            u_mm=u_mm,
-            half_u_mm=half,
-            half_v_mm=half_v_mm,
-            max_residual_mm=gate_mm,
-            outward=outward,
-        )
+        level = surface.level(u_mm=u_mm, half_u_mm=half, outward=outward)
         if level is not None:
             return level
     return None

@@ -9,7 +9,7 @@ scipy: importing ``scipy.ndimage`` cost more than the whole pass.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -60,6 +60,9 @@ class VertebraVoxels:
     indices: NDArray[np.intp]  # (N, 3) voxel indices (i, j, k) in the source volume
     body_only: bool = False
     too_many: int = 0  # > 0: this many voxels, above MAX_VERTEBRA_VOXELS; none kept
+    # The same indices as contiguous rows i, j, k, (3, N), where the maker has them (a
+    # ``LabelIndex``): measuring reads them so, and transposing costs about 0.2 ms a level.
+    by_axis: NDArray[np.intp] | None = field(default=None, repr=False, compare=False)
 
 
 class LabelIndex:
@@ -122,7 +125,11 @@ class LabelIndex:
         # Written column by column: stacking, reversing and copying cost about 3x.
         idx = np.empty((len(columns[0]), 3), dtype=np.intp)
         idx[:, 0], idx[:, 1], idx[:, 2] = columns
-        return VertebraVoxels(structure=structure, indices=idx, body_only=body is not None)
+        rows = np.empty((3, len(columns[0])), dtype=np.intp)
+        rows[0], rows[1], rows[2] = columns
+        return VertebraVoxels(
+            structure=structure, indices=idx, body_only=body is not None, by_axis=rows
+        )
 
 
 def _top_label(view: IntArray) -> int:
@@ -161,8 +168,7 @@ def _scan(
         box = slab[:, j0 : int(j_any[-1]) + 1, i0 : int(i_any[-1]) + 1]
         kk, jj = np.nonzero(box.any(axis=2))
         rows = box[kk, jj]
-        r, ii = _nonzero_in_columns(rows)
-        found = rows[r, ii]
+        r, ii, found = _nonzero_in_columns(rows)
         # 8-bit labels never pass len(keep) - 1 (255): no clipping pass needed.
         code = found if found.dtype == np.uint8 else np.minimum(found, len(keep) - 1)
         counts += np.bincount(code, minlength=len(keep))
@@ -181,16 +187,23 @@ def _scan(
     )
 
 
-def _nonzero_in_columns(rows: IntArray) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """``np.nonzero(rows)``, searching only the columns between the first and last that
-    hold a label: a spine fills a sixth of a row, so this is about 3x faster."""
+def _nonzero_in_columns(
+    rows: IntArray,
+) -> tuple[NDArray[np.intp], NDArray[np.intp], IntArray]:
+    """``np.nonzero(rows)`` and the values there, searching only the columns between the
+    first and last that hold a label: a spine fills a sixth of a row, so this is about 3x
+    faster. Those columns are copied and searched flat: the same indices, in the same
+    order, at under half the cost of ``np.nonzero`` on the strided view."""
     filled = np.flatnonzero(rows.any(axis=0))
     if not filled.size:
         empty = np.zeros(0, dtype=np.intp)
-        return empty, empty
+        return empty, empty, rows[empty, empty]
     low = int(filled[0])
-    r, ii = np.nonzero(rows[:, low : int(filled[-1]) + 1])
-    return r, ii + low
+    band = np.ascontiguousarray(rows[:, low : int(filled[-1]) + 1])
+    width = band.shape[1]
+    flat = np.flatnonzero(band)
+    r = flat // width
+    return r, flat - r * width + low, band.ravel()[flat]
 
 
 def vertebra_voxels(
