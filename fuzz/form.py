@@ -142,7 +142,12 @@ def _setup(client: Any, state: dict[str, Any]) -> None:
         plan = {"policy": "practice", "on": "2026-11-21", "csrf_token": state["csrf"]}
         pages.append(client.post(f"/cases/{case}/plan", data=plan).headers.get("location", "/"))
     new = _referral(state, "01-acute-l1-worsening-candidate.json", "MRN-3") | {"case_id": "NEW-1"}
-    forms = [{"action": "/cases/new", "fields": [list(p) for p in new.items()]}]
+    # the new-referral form filled in as a clinician would, with the page's own hidden
+    # inputs and select options (what the oracle may not expect to see echoed)
+    (blank,) = (f for f in _Forms(client.get("/cases/new").text).forms
+                if f["action"] == "/cases/new")  # fmt: skip
+    forms = [{"action": "/cases/new", "fields": [list(p) for p in new.items()],
+              "hidden": blank["hidden"], "options": blank.get("options", {})}]  # fmt: skip
     for page in pages:
         for form in _Forms(client.get(page).text).forms:
             if form["action"] and not SKIPPED_ACTIONS.search(form["action"]):
@@ -298,6 +303,19 @@ def _not_echoed(action: str) -> tuple[set[str], dict[str, set[str]]]:
     return hidden, options
 
 
+_SUMMARY = re.compile(r'<div class="notice errors" role="alert".*?<ul>(.*?)</ul>', re.S)
+
+
+def _summarised_hidden(head: dict[str, Any], page: str) -> bool:
+    """Every field the post changed is a hidden input (no place beside it to speak), and
+    the page's error summary (role="alert") says what is wrong: the one place it can."""
+    changed = [n for n in head.get("changed", []) if not n.startswith("-")]
+    hidden, _ = _not_echoed(str(head.get("path", "")))
+    summary = _SUMMARY.search(page)
+    items = re.findall(r"<li>(.*?)</li>", summary.group(1), re.S) if summary else []
+    return bool(changed and items) and all(n in hidden for n in changed)
+
+
 def _inputs(action: str) -> set[str]:
     """The input names of the forms posted to ``action`` (an added field is none of them)."""
     return {n for f in _forms() if f["action"] == action for n, _ in f["fields"]}
@@ -346,7 +364,7 @@ def check(data: bytes, run: Run) -> Verdict | None:
             + re.sub(r"\[\d+\]", "[N]", why.split(":")[0] if ":" in why else why),
         )
     if run.exit_code == 2 and "html" in seen.get("content_type", ""):
-        if not seen.get("messages"):
+        if not seen.get("messages") and not _summarised_hidden(head, seen.get("body", "")):
             return Verdict("message", f"refused ({seen['status']}) with no message beside a field")
         if _shown_again(head, seen) and (name := _kept(head, pairs, seen["body"])) is not None:
             return Verdict("message", "a typed value not kept: " + re.sub(r"\[\d+\]", "[N]", name))

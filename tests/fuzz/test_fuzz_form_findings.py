@@ -229,3 +229,21 @@ def test_a_post_that_still_carries_the_token_is_accepted(pool: Pool) -> None:
             "session": True, "changed": ["csrf_token", "-csrf_token"]}  # fmt: skip
     verdict, seen = _judged(pool, app.request_bytes(head, form.encode(base["fields"])))
     assert (verdict.kind, seen["status"]) == ("ok", 303), verdict
+
+
+# found by the form campaign (2026-12-02, seed 0): "refused (422) with no message beside
+# a field" for schema_version "[]" on the new-referral form. schema_version is a hidden
+# input (the server sets it: HTML's "Hidden state"), so no message can stand beside it;
+# the error summary (role="alert") says it, and the form shown again carries the
+# server's value, not the post's, so the next save is not refused for it again.
+@pytest.mark.parametrize("action", ["/cases/new", "/cases/1/edit"])
+def test_a_hidden_value_sent_back_wrong_is_said_in_the_summary_and_set_again(
+    pool: Pool, action: str
+) -> None:
+    verdict, seen = _judged(pool, _post(action, {"schema_version": "[]"}))
+    assert verdict.kind == "ok", verdict
+    assert (seen["status"], seen["changed"]) == (422, [])
+    summary = seen["body"].split('role="alert"', 1)[1].split("</ul>", 1)[0]
+    assert "Case-file version: expected 1" in summary
+    assert 'href="#f-schema-version"' not in summary  # no link to a field nobody sees
+    assert 'name="schema_version" id="f-schema-version" value="1"' in seen["body"]
