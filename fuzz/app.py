@@ -58,7 +58,7 @@ EXIT_LOGGED = 99
 MALFORMED = frozenset({400, 413, 415, 422})
 UNCOMPARED = frozenset({"web_sessions", "sign_in_attempts", "alembic_version"})
 READ_ACTIONS = ("read", "list", "search")  # audit events of reading: allowed on a refusal
-BODY_CHARS = 200_000
+BODY_CHARS = 2_000_000  # of an answer reported (a case's edit page is over 200,000)
 CSRF_MARK, CSRF_MARK_QUOTED = b"{csrf}", b"%7Bcsrf%7D"  # this session's token, in a body
 
 # What the routes import lazily (measuring, pictures, CDS answers): loaded once, in the parent.
@@ -311,7 +311,8 @@ def run_request(argv: list[str]) -> int:
     text = answer.content.decode("utf-8", "replace")
     said = messages(answer.status_code, content_type, text)
     observed = {"status": answer.status_code, "content_type": content_type,
-                "changed": changed, "messages": said, "body": text[:BODY_CHARS]}  # fmt: skip
+                "changed": changed, "messages": said, "body": text[:BODY_CHARS],
+                "cut": len(text) > BODY_CHARS}  # fmt: skip
     sys.stdout.write(json.dumps(observed) + "\n")
     for found in logged.tracebacks:
         sys.stderr.write(found + "\n")

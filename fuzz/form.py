@@ -366,6 +366,8 @@ def check(data: bytes, run: Run) -> Verdict | None:
     if run.exit_code == 2 and "html" in seen.get("content_type", ""):
         if not seen.get("messages") and not _summarised_hidden(head, seen.get("body", "")):
             return Verdict("message", f"refused ({seen['status']}) with no message beside a field")
+        if seen.get("cut"):
+            return None  # only part of the page came back: no opinion on what it shows
         if _shown_again(head, seen) and (name := _kept(head, pairs, seen["body"])) is not None:
             return Verdict("message", "a typed value not kept: " + re.sub(r"\[\d+\]", "[N]", name))
     return None

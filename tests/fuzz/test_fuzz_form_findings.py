@@ -247,3 +247,17 @@ def test_a_hidden_value_sent_back_wrong_is_said_in_the_summary_and_set_again(
     assert "Case-file version: expected 1" in summary
     assert 'href="#f-schema-version"' not in summary  # no link to a field nobody sees
     assert 'name="schema_version" id="f-schema-version" value="1"' in seen["body"]
+
+
+# found by the form campaign (2026-12-02, seed 0): "a typed value not kept:
+# imaging[N].bone_density.source". The harness cut the answer at 200,000 characters and
+# the edit page is longer (about 240,000), so the value was past the cut; the whole page
+# keeps it. Now the answer comes back whole (up to 2,000,000), and a cut one is no opinion.
+def test_a_value_typed_late_in_the_long_edit_page_is_kept_and_seen(pool: Pool) -> None:
+    changes = {"imaging[0].bone_density.source": "0001-01-01",
+               "imaging[0].findings[0].marrow_edema": "x" * 90_000}  # fmt: skip
+    verdict, seen = _judged(pool, _post("/cases/1/edit", changes))
+    assert verdict.kind == "ok", verdict
+    assert (seen["status"], seen["changed"], seen["cut"]) == (422, [], False)
+    assert len(seen["body"]) > 200_000  # the length that hid it
+    assert 'id="f-imaging-0-bone-density-source" value="0001-01-01"' in seen["body"]
