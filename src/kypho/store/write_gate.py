@@ -214,6 +214,16 @@ def touch(session: Session, row: Any, **values: Any) -> None:
         set_committed_value(row, name, value)  # seen by this request, not a change to flush
 
 
+def touch_row(session: Session, model: Any, row_id: int, **values: Any) -> None:
+    """Set columns of row ``row_id`` of ``model`` (not loaded): at once, or kept aside in a
+    read-only session, as ``touch`` does."""
+    deferred = session.info.get(_READ_ONLY)
+    if deferred is None:
+        session.execute(update(model).where(model.id == row_id).values(values))
+        return
+    deferred.updates.append((model, row_id, values))
+
+
 def write_deferred(session: Session) -> None:
     """Write what a read-only ``session`` kept aside, grouped with other requests' rows."""
     deferred = session.info.get(_READ_ONLY)

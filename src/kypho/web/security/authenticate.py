@@ -18,14 +18,15 @@ from datetime import timedelta
 from ipaddress import IPv4Address, IPv6Address, ip_address
 
 from fastapi import Request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from kypho.config import IpNetwork, Settings, proxy_networks
 from kypho.store.audit import Actor
 from kypho.store.base import utcnow
 from kypho.store.models import ApiToken, User, WebSession
-from kypho.store.write_gate import touch
+from kypho.store.row_memo import read_rows
+from kypho.store.write_gate import touch, touch_row
 from kypho.web.security.sessions import SessionState, find_session, state_of
 from kypho.web.security.tokens import digest
 
@@ -86,20 +87,39 @@ def client_ip(request: Request) -> str | None:
                             networks)  # fmt: skip
 
 
-def _from_token(db: Session, token: str) -> User | None:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _TokenUser:
+    """The columns of a user that ``authenticate`` reads (an API token's)."""
+
+    id: int
+    username: str
+    role: str
+    active: bool
+    must_change_password: bool
+
+
+# Built once, read with Core: the ORM's two entities were most of a request's sign-in cost
+# (measured, ``bench/bench_web.py``). Every request reads the row again: a revoked token
+# or a changed role counts at once, whatever process made the change.
+_TOKEN_USER = (
+    select(ApiToken.id, ApiToken.last_used_at, User.id, User.username, User.role, User.active,
+           User.must_change_password)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_sha256 == bindparam("digest"), ApiToken.revoked_at.is_(None))
+)  # fmt: skip
+
+
+def _from_token(db: Session, token: str) -> _TokenUser | None:
     """The user of a live API token (one query: the token and its user)."""
-    found = db.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_sha256 == digest(token), ApiToken.revoked_at.is_(None))
-    ).first()
+    found = read_rows(db, _TOKEN_USER, {"digest": digest(token)}).first()
     if found is None:
         return None
-    row, user = found
+    token_id, last_used_at, user_id, username, role, active, must_change = found
     now = utcnow()
-    if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
-        touch(db, row, last_used_at=now)
-    return user
+    if last_used_at is None or now - last_used_at > TOUCH_EVERY:
+        touch_row(db, ApiToken, token_id, last_used_at=now)
+    return _TokenUser(id=user_id, username=username, role=role, active=bool(active),
+                      must_change_password=bool(must_change))  # fmt: skip
 
 
 def live_session(db: Session, settings: Settings, token: str) -> WebSession | None:
@@ -115,7 +135,7 @@ def live_session(db: Session, settings: Settings, token: str) -> WebSession | No
 
 def authenticate(request: Request, db: Session) -> Identity | None:
     settings: Settings = request.app.state.settings
-    user: User | None = None
+    user: User | _TokenUser | None = None
     session: WebSession | None = None
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
