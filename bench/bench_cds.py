@@ -49,7 +49,7 @@ PID = "bench-1"
 SERVER_ROUNDS = 5  # --in-process: rounds of N/SERVER_ROUNDS calls, the least kept
 
 
-from bench_web import Cell  # noqa: E402 (one cell type for both web benches)
+from bench_web import Cell, tree_cpu_s  # noqa: E402 (one cell type for both web benches)
 
 
 def order_sign_body(example: str) -> dict[str, Any]:
@@ -102,17 +102,6 @@ async def measure(url: str, name: str, body: dict[str, Any] | None, clients: int
 
 
 CLIENT_CPU_S: dict[int, float] = {}  # the client process's CPU over each cell, by id
-
-
-def tree_cpu_s(pid: int) -> float:
-    """CPU seconds of the server process and its children (``--workers``: Uvicorn's
-    supervisor and its worker processes), from ``/proc``."""
-    from bench_web import server_cpu_s
-
-    children: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children |= {int(n) for n in (task / "children").read_text().split()}
-    return server_cpu_s(pid) + sum(server_cpu_s(child) for child in children)
 
 
 def print_table(cells: list[Cell]) -> None:

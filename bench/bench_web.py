@@ -4,7 +4,8 @@ Run: .venv/bin/python bench/bench_web.py [--cases 10000] [--seconds 10] [--clien
 
 Seeds ``--cases`` cases (the examples in ``examples/cases/`` with new case ids, each
 assessed under the clinic's policies as the API does) into a fresh SQLite database, one
-transaction per ``BATCH_CASES``; starts the app with one Uvicorn worker on loopback; and
+transaction per ``BATCH_CASES``; starts the app with one Uvicorn worker on loopback
+(``--workers N``: N, and the bare endpoint too, CPU counted over all of them); and
 for ``--seconds`` per cell drives, at each client count, with a bearer token:
 
 - ``GET /`` (the worklist, first page),
@@ -92,6 +93,15 @@ def _json(data: dict[str, Any]) -> str:
     import json
 
     return json.dumps(data)
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds of a server and its children (``--workers``: Uvicorn's supervisor and
+    its worker processes)."""
+    children: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children |= {int(n) for n in (task / "children").read_text().split()}
+    return server_cpu_s(pid) + sum(server_cpu_s(child) for child in children)
 
 
 def server_cpu_s(pid: int) -> float:
@@ -196,10 +206,10 @@ async def measure(url: str, token: str, kind: str, clients: int, seconds: float,
         users = [Client(http, kind, pks[i % len(pks)] if pks else None) for i in range(clients)]
         cell = Cell(kind, clients)
         await asyncio.gather(*(u.prepare(cell) for u in users))
-        t0, cpu0 = time.perf_counter(), server_cpu_s(pid)
+        t0, cpu0 = time.perf_counter(), tree_cpu_s(pid)
         await asyncio.gather(*(u.run(cell, t0 + seconds) for u in users))
         cell.elapsed_s = time.perf_counter() - t0
-        cell.server_cpu_s = server_cpu_s(pid) - cpu0
+        cell.server_cpu_s = tree_cpu_s(pid) - cpu0
     return cell
 
 
@@ -225,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", default="10,50,100", help="comma-separated counts")
     parser.add_argument("--app", default="kypho.web.app:create_app",
                         help="the app factory to measure (another build, say)")  # fmt: skip
+    parser.add_argument("--workers", type=int, default=1, help="Uvicorn processes, each server")
     args = parser.parse_args(argv)
     counts = [int(n) for n in args.clients.split(",")]
     from web.browser.kypho_live_server import LiveServer
@@ -237,10 +248,12 @@ def main(argv: list[str] | None = None) -> int:
     token = users["physician"].token
     pks = list(range(1, max(counts) + 1))
     app = LiveServer(db_url=db_url, data_dir=folder / "data", log_path=folder / "app.log",
-                     app=args.app)  # fmt: skip
+                     app=args.app, workers=args.workers)  # fmt: skip
     bare = LiveServer(db_url=db_url, data_dir=folder / "bare", log_path=folder / "bare.log",
                       app="bench_web:bare_app",
-                      extra_env={"PYTHONPATH": str(Path(__file__).resolve().parent)})  # fmt: skip
+                      extra_env={"PYTHONPATH": str(Path(__file__).resolve().parent)},
+                      workers=args.workers)  # fmt: skip
+    print(f"{args.workers} Uvicorn worker(s) each for the app and the bare endpoint")
     cells: list[Cell] = []
     with bare, app:
         for clients in counts:
