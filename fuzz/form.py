@@ -306,10 +306,14 @@ def _not_echoed(action: str) -> tuple[set[str], dict[str, set[str]]]:
 _SUMMARY = re.compile(r'<div class="notice errors" role="alert".*?<ul>(.*?)</ul>', re.S)
 
 
-def _summarised_hidden(head: dict[str, Any], page: str) -> bool:
-    """Every field the post changed is a hidden input (no place beside it to speak), and
-    the page's error summary (role="alert") says what is wrong: the one place it can."""
-    changed = [n for n in head.get("changed", []) if not n.startswith("-")]
+def _summarised_hidden(head: dict[str, Any], pairs: list[tuple[str, str]], page: str) -> bool:
+    """Every field the post changed or left out is a hidden input (no place beside it to
+    speak), and the page's error summary (role="alert") says what is wrong: the one
+    place it can. A change the shrinker cut from the post is none; an added field
+    ("+name") is no input of the form."""
+    posted = {n for n, _ in pairs}
+    changed = [n.removeprefix("-") for n in head.get("changed", [])
+               if n.startswith("-") or n in posted]  # fmt: skip
     hidden, _ = _not_echoed(str(head.get("path", "")))
     summary = _SUMMARY.search(page)
     items = re.findall(r"<li>(.*?)</li>", summary.group(1), re.S) if summary else []
@@ -364,7 +368,7 @@ def check(data: bytes, run: Run) -> Verdict | None:
             + re.sub(r"\[\d+\]", "[N]", why.split(":")[0] if ":" in why else why),
         )
     if run.exit_code == 2 and "html" in seen.get("content_type", ""):
-        if not seen.get("messages") and not _summarised_hidden(head, seen.get("body", "")):
+        if not seen.get("messages") and not _summarised_hidden(head, pairs, seen.get("body", "")):
             return Verdict("message", f"refused ({seen['status']}) with no message beside a field")
         if seen.get("cut"):
             return None  # only part of the page came back: no opinion on what it shows

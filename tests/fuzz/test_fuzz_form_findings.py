@@ -261,3 +261,19 @@ def test_a_value_typed_late_in_the_long_edit_page_is_kept_and_seen(pool: Pool) -
     assert (seen["status"], seen["changed"], seen["cut"]) == (422, [], False)
     assert len(seen["body"]) > 200_000  # the length that hid it
     assert 'id="f-imaging-0-bone-density-source" value="0001-01-01"' in seen["body"]
+
+
+# found by the form campaign (2026-12-02, seed 0, second run): "refused (422) with no
+# message beside a field" for an edit posted without its hidden expected_version. The
+# refusal is right (docs: a save names the version it began from) and the summary says
+# so; the oracle had counted only changed fields, not one left out, as hidden.
+def test_an_edit_without_its_version_is_refused_in_the_summary(pool: Pool) -> None:
+    base = next(f for f in form._forms() if f["action"] == "/cases/1/edit")
+    fields = [[n, v] for n, v in base["fields"] if n != "expected_version"]
+    head = {"method": "POST", "path": "/cases/1/edit", "content_type": form.FORM,
+            "session": True, "changed": ["-expected_version"]}  # fmt: skip
+    verdict, seen = _judged(pool, app.request_bytes(head, form.encode(fields)))
+    assert verdict.kind == "ok", verdict
+    assert (seen["status"], seen["changed"]) == (422, [])
+    summary = seen["body"].split('role="alert"', 1)[1].split("</ul>", 1)[0]
+    assert "expected the version number the edit began from" in summary
