@@ -104,8 +104,9 @@ class LiveServer:
         self.port = free_port()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "uvicorn", *(["--factory"] if self.factory else []),
-                   self.app, "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
-                   "--log-level", "warning", "--no-access-log"]  # fmt: skip
+                   self.app, "--host", "127.0.0.1", "--port", str(self.port),
+                   "--workers", str(self.workers), "--log-level", "warning",
+                   "--no-access-log"]  # fmt: skip
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(command, env=self.env(), stdout=log, stderr=log)
         self._wait_healthy()
