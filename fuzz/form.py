@@ -307,17 +307,19 @@ _SUMMARY = re.compile(r'<div class="notice errors" role="alert".*?<ul>(.*?)</ul>
 
 
 def _summarised_hidden(head: dict[str, Any], pairs: list[tuple[str, str]], page: str) -> bool:
-    """Every field the post changed or left out is a hidden input (no place beside it to
-    speak), and the page's error summary (role="alert") says what is wrong: the one
-    place it can. A change the shrinker cut from the post is none; an added field
-    ("+name") is no input of the form."""
+    """A field the post changed or left out is a hidden input (no place beside it to
+    speak: the version an edit began from, the case-file version), and the page's error
+    summary (role="alert") says what is wrong, the one place it can. A refusal for a
+    hidden field may come before the other fields are read (a save without its version
+    is refused as such), as a CDS refusal may name any one fault. A change the shrinker
+    cut from the post is none; an added field ("+name") is no input of the form."""
     posted = {n for n, _ in pairs}
     changed = [n.removeprefix("-") for n in head.get("changed", [])
                if n.startswith("-") or n in posted]  # fmt: skip
     hidden, _ = _not_echoed(str(head.get("path", "")))
     summary = _SUMMARY.search(page)
     items = re.findall(r"<li>(.*?)</li>", summary.group(1), re.S) if summary else []
-    return bool(changed and items) and all(n in hidden for n in changed)
+    return bool(items) and any(n in hidden for n in changed)
 
 
 def _inputs(action: str) -> set[str]:

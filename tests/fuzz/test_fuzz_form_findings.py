@@ -266,12 +266,16 @@ def test_a_value_typed_late_in_the_long_edit_page_is_kept_and_seen(pool: Pool) -
 # found by the form campaign (2026-12-02, seed 0, second run): "refused (422) with no
 # message beside a field" for an edit posted without its hidden expected_version. The
 # refusal is right (docs: a save names the version it began from) and the summary says
-# so; the oracle had counted only changed fields, not one left out, as hidden.
+# so; the oracle had counted only changed fields, not one left out, as hidden. The third
+# run also typed a bad height: the save is refused for its version before the fields are
+# read, which names a real fault as well.
 def test_an_edit_without_its_version_is_refused_in_the_summary(pool: Pool) -> None:
     base = next(f for f in form._forms() if f["action"] == "/cases/1/edit")
-    fields = [[n, v] for n, v in base["fields"] if n != "expected_version"]
+    height = "imaging[0].findings[0].reference_height_mm"  # and a bad height (third run)
+    fields = [[n, "😀" * 20 if n == height else v] for n, v in base["fields"]
+              if n != "expected_version"]  # fmt: skip
     head = {"method": "POST", "path": "/cases/1/edit", "content_type": form.FORM,
-            "session": True, "changed": ["-expected_version"]}  # fmt: skip
+            "session": True, "changed": ["-expected_version", height]}  # fmt: skip
     verdict, seen = _judged(pool, app.request_bytes(head, form.encode(fields)))
     assert verdict.kind == "ok", verdict
     assert (seen["status"], seen["changed"]) == (422, [])
