@@ -24,7 +24,7 @@ from kypho.errors import Conflict, NotFound
 from kypho.store.audit import Actor, record_event
 from kypho.store.base import utcnow
 from kypho.store.cases import PatientDetails
-from kypho.store.models import Patient, PatientVersion
+from kypho.store.models import Patient, PatientVersion, User
 from kypho.web.security.password_rules import InvalidField
 
 NAME_MAX_CHARS = 200  # the width of patients.name (kypho.store.models.cases)
@@ -155,3 +155,15 @@ def patient_history(db: Session, patient_id: int) -> list[PatientVersion]:
     """Every saved state of the patient's details, oldest first (none if never corrected)."""
     query = select(PatientVersion).where(PatientVersion.patient_id == patient_id)
     return list(db.scalars(query.order_by(PatientVersion.version)))
+
+
+def patient_history_saved_by(
+    db: Session, patient_id: int
+) -> list[tuple[PatientVersion, str | None]]:
+    """``patient_history`` newest first, each with the user name of who saved it (None for
+    the details as first recorded): one query. PHI: the caller audits the read."""
+    query = (select(PatientVersion, User.username)
+             .outerjoin(User, User.id == PatientVersion.saved_by)
+             .where(PatientVersion.patient_id == patient_id)
+             .order_by(PatientVersion.version.desc()))  # fmt: skip
+    return [(row, who) for row, who in db.execute(query)]

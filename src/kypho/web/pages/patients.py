@@ -27,6 +27,7 @@ from kypho.store.patients import (
     MRN_MAX_CHARS,
     NAME_MAX_CHARS,
     details_errors,
+    patient_history_saved_by,
     stripped,
     update_patient,
 )
@@ -73,6 +74,16 @@ def _on_file(patient: Patient) -> dict[str, str]:
             VERSION: str(patient.version)}  # fmt: skip
 
 
+def _history(db: DbSession, patient_id: int) -> list[dict[str, str]]:
+    """Every saved state of the details, newest first (empty if never corrected)."""
+    return [
+        {"version": str(row.version), "who": who or "as first recorded",
+         "when": row.saved_at.strftime("%Y-%m-%d %H:%M UTC"), "name": row.name, "mrn": row.mrn,
+         "birth_date": row.birth_date.isoformat() if row.birth_date else "not known"}
+        for row, who in patient_history_saved_by(db, patient_id)
+    ]  # fmt: skip
+
+
 def _edit_page(
     request: Request, db: DbSession, patient: Patient, *, typed: dict[str, str],
     next_path: str, errors: dict[str, str] | None = None, today: date,
@@ -81,6 +92,7 @@ def _edit_page(
     context = {
         "patient_id": patient.id,
         "cases": cases_of_patient(db, patient.id),
+        "history": _history(db, patient.id),
         "typed": typed,
         "errors": errors or {},
         "conflict": conflict,
