@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -184,31 +186,41 @@ def _wait_for_health(url: str, process: subprocess.Popen[str]) -> None:
     raise AssertionError(f"kypho serve: /health did not answer within {START_TIMEOUT_S} s")
 
 
-@pytest.mark.slow
-def test_kypho_serve_starts_and_answers(tmp_path: Path) -> None:
+PROGRAM = "from kypho.cli import main; import sys; sys.exit(main())"  # ``kypho`` as run
+
+
+@contextmanager
+def _serving(
+    tmp_path: Path, *args: str, stop: signal.Signals = signal.SIGKILL
+) -> Iterator[tuple[subprocess.Popen[str], str, Path]]:
+    """``kypho serve --port P *args`` on a fresh data folder, answering ``/health``: yields
+    (the process, its URL, its log file) and stops it by ``stop`` when done."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KYPHO_")}
     env |= {"KYPHO_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"}
-    program = "from kypho.cli import main; import sys; sys.exit(main())"
     out = tmp_path / "serve.log"
+    argv = [sys.executable, "-c", PROGRAM, "serve", "--port", str(port), *args]
     with out.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-c", program, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            stdout=log, stderr=subprocess.STDOUT, env=env, text=True,
-        )  # fmt: skip
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, text=True)
         try:
-            _wait_for_health(f"http://127.0.0.1:{port}", process)
-            query = f"http://127.0.0.1:{port}/health?q=Zebulon-Quartermaine"
-            with urllib.request.urlopen(query, timeout=5) as answer:
-                assert answer.status == 200
-            time.sleep(0.5)  # let the access-log line reach the file
+            url = f"http://127.0.0.1:{port}"
+            _wait_for_health(url, process)
+            yield process, url, out
         finally:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+            process.send_signal(stop)
+            process.wait(timeout=60)
+
+
+@pytest.mark.slow
+def test_kypho_serve_starts_and_answers(tmp_path: Path) -> None:
+    with _serving(tmp_path, "--host", "127.0.0.1") as (_, url, out):
+        with urllib.request.urlopen(f"{url}/health?q=Zebulon-Quartermaine", timeout=5) as answer:
+            assert answer.status == 200
+        time.sleep(0.5)  # let the access-log line reach the file
     printed = out.read_text()
     assert printed.count(PASSWORD_LINE) == 1
-    assert f"kypho clinic app: http://127.0.0.1:{port}" in printed
-    assert f"http://127.0.0.1:{port}/sign-in" in printed
+    assert f"kypho clinic app: {url}" in printed
+    assert f"{url}/sign-in" in printed
     assert '"GET /health HTTP/1.1" 200' in printed  # the access log is on...
     assert "Zebulon" not in printed  # ...without query strings (a search may be a name)
 
@@ -224,26 +236,14 @@ def _workers(pid: int) -> set[int]:
 
 @pytest.mark.slow
 def test_kypho_serve_with_two_workers_answers_and_stops_them_all(tmp_path: Path) -> None:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KYPHO_")}
-    env |= {"KYPHO_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"}
-    program = "from kypho.cli import main; import sys; sys.exit(main())"
-    out = tmp_path / "serve.log"
-    argv = [sys.executable, "-c", program, "serve", "--port", str(port), "--workers", "2"]
-    with out.open("w") as log:
-        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, text=True)
-        try:
-            _wait_for_health(f"http://127.0.0.1:{port}", process)
-            for _ in range(10):  # either worker may take each one
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as a:
-                    assert a.status == 200
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while len(workers := _workers(process.pid)) < 2 and time.monotonic() < deadline:
-                time.sleep(0.3)  # the second may still be importing the app
-            assert len(workers) == 2, workers
-        finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=60)
+    with _serving(tmp_path, "--workers", "2", stop=signal.SIGTERM) as (process, url, out):
+        for _ in range(10):  # either worker may take each one
+            with urllib.request.urlopen(f"{url}/health", timeout=5) as answer:
+                assert answer.status == 200
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while len(workers := _workers(process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.3)  # the second may still be importing the app
+        assert len(workers) == 2, workers
     for pid in workers:  # none left behind
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
     printed = out.read_text()
@@ -252,8 +252,7 @@ def test_kypho_serve_with_two_workers_answers_and_stops_them_all(tmp_path: Path)
 
 
 def test_kypho_serve_refuses_zero_workers_naming_the_option() -> None:
-    program = "from kypho.cli import main; import sys; sys.exit(main())"
-    done = subprocess.run([sys.executable, "-c", program, "serve", "--workers", "0"],
+    done = subprocess.run([sys.executable, "-c", PROGRAM, "serve", "--workers", "0"],
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 2
     assert "--workers" in done.stderr and "Traceback" not in done.stderr
