@@ -74,6 +74,15 @@ def any_engine_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture
+def any_engine(any_engine_url: str) -> Iterator[Engine]:
+    """An engine on a database upgraded to the latest revision, once per engine."""
+    made = make_engine(any_engine_url)
+    upgrade(made)
+    yield made
+    made.dispose()
+
+
 # The engines every web test runs on (KYPHO_TEST_WEB_ENGINES, comma-separated).
 WEB_ENGINES = tuple(os.environ.get("KYPHO_TEST_WEB_ENGINES", "sqlite,postgresql").split(","))
 

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from case_form_helpers import FormReader, counts, example, stored_documents
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from kypho.config import Settings
-from kypho.store.engine import make_engine
-from kypho.store.schema import upgrade
 from kypho.web.app import create_app
 from kypho.web.forms.values import form_values
 from web.conftest import Users
 
 
-@pytest.fixture
-def engine(any_engine_url: str) -> Iterator[Engine]:
-    made = make_engine(any_engine_url)
-    upgrade(made)
-    yield made
-    made.dispose()
-
-
-def test_referral_edit_and_conflict(engine: Engine, web_settings: Settings, person) -> None:
-    users = Users(engine, create_app(web_settings, engine=engine))
+def test_referral_edit_and_conflict(any_engine: Engine, web_settings: Settings, person) -> None:
+    users = Users(any_engine, create_app(web_settings, engine=any_engine))
     first: TestClient = users.api("coordinator")
     second: TestClient = users.api("physician")
     made = first.post("/cases/new", data=form_values(example()) | person, follow_redirects=False)
@@ -40,5 +27,5 @@ def test_referral_edit_and_conflict(engine: Engine, web_settings: Settings, pers
     assert saved.status_code == 303
     stale = first.post(f"/cases/{pk}/edit", data=mine | {"patient.asa_class": "4"})
     assert stale.status_code == 409
-    assert [doc["patient"]["asa_class"] for doc in stored_documents(engine)] == [2, 3]
-    assert counts(engine) == (1, 1, 2)
+    assert [doc["patient"]["asa_class"] for doc in stored_documents(any_engine)] == [2, 3]
+    assert counts(any_engine) == (1, 1, 2)

@@ -12,10 +12,9 @@ from sqlalchemy import Engine
 from kypho.config import Settings
 from kypho.store.audit import SYSTEM
 from kypho.store.base import utcnow
-from kypho.store.engine import make_engine, session_factory, transaction
+from kypho.store.engine import session_factory, transaction
 from kypho.store.models import AuditEvent
 from kypho.store.people import create_user
-from kypho.store.schema import upgrade
 from kypho.web.app import create_app
 from web.conftest import PASSWORD
 from web.security.web_security_helpers import (
@@ -28,41 +27,33 @@ from web.security.web_security_helpers import (
 
 
 @pytest.fixture
-def engine(any_engine_url: str) -> Iterator[Engine]:
-    engine = make_engine(any_engine_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def browser(engine: Engine, web_settings: Settings) -> Iterator[TestClient]:
-    with transaction(session_factory(engine)) as db:
+def browser(any_engine: Engine, web_settings: Settings) -> Iterator[TestClient]:
+    with transaction(session_factory(any_engine)) as db:
         create_user(db, SYSTEM, username="admin", display_name="Admin", role="administrator",
                     password=PASSWORD)  # fmt: skip
-    with TestClient(create_app(web_settings, engine=engine)) as client:
+    with TestClient(create_app(web_settings, engine=any_engine)) as client:
         yield client
 
 
-def test_lock_out_and_unlock_on_each_engine(browser: TestClient, engine: Engine) -> None:
+def test_lock_out_and_unlock_on_each_engine(browser: TestClient, any_engine: Engine) -> None:
     for _ in range(5):
         answer = sign_in_form(browser, "admin", "wrong")
     assert "locked" in answer.text
     assert "locked" in sign_in_form(browser, "x" * 300, "wrong").text or True  # a long name is fine
     change_user(
-        engine, "admin", lambda u: setattr(u, "locked_until", utcnow() - timedelta(seconds=1))
+        any_engine, "admin", lambda u: setattr(u, "locked_until", utcnow() - timedelta(seconds=1))
     )
     cookie = signed_in(browser, "admin", PASSWORD)
     assert browser.get("/admin/users", follow_redirects=False).status_code == 200
     change_session(
-        engine, cookie, lambda r: setattr(r, "last_seen_at", utcnow() - timedelta(hours=1))
+        any_engine, cookie, lambda r: setattr(r, "last_seen_at", utcnow() - timedelta(hours=1))
     )
     assert browser.get("/admin/users", follow_redirects=False).status_code == 303
 
 
-def test_audit_filters_and_export_on_each_engine(browser: TestClient, engine: Engine) -> None:
+def test_audit_filters_and_export_on_each_engine(browser: TestClient, any_engine: Engine) -> None:
     day = datetime(2026, 3, 2, 23, 59, 59, tzinfo=UTC)
-    with transaction(session_factory(engine)) as db:
+    with transaction(session_factory(any_engine)) as db:
         db.add_all(
             AuditEvent(at=day + timedelta(seconds=s), username="pat", role="coordinator",
                        action="read", record_type="case", record_id="7", case_id=7, detail=f"s{s}")
