@@ -4,7 +4,8 @@ Run in a fresh interpreter, so that nothing else in the test session has frozen 
 before the app starts nothing is frozen; after its start-up (the lifespan, as Uvicorn
 runs it) the modules, routes and policies are (well over 50,000 objects: the clinic app
 imports numpy, SQLAlchemy, FastAPI and Jinja); a second app in the same process freezes
-nothing more, so a process that builds many apps keeps none of their garbage.
+nothing more (the count may fall by a few frozen objects that die meanwhile), so a
+process that builds many apps keeps none of their garbage.
 """
 
 from __future__ import annotations
@@ -43,4 +44,6 @@ def test_the_startup_heap_is_frozen_once_per_process(tmp_path: Path) -> None:
     before, first, second = json.loads(done.stdout.strip().splitlines()[-1])
     assert before == 0
     assert first > 50_000
-    assert second == first
+    # A second freeze would add the whole second app (tens of thousands of objects); a
+    # frozen object that dies since leaves the count, so it may fall by a few (CI saw 4).
+    assert second <= first
