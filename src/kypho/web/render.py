@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,18 @@ from kypho.store.audit import Actor
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.auto_reload = False  # the templates ship with the code: no stat per render
+
+
+def utc_minute(moment: datetime) -> str:
+    """A stored time as every page shows it: to the minute, in UTC, saying so.
+
+    >>> utc_minute(datetime(2026, 12, 3, 9, 15, 42, tzinfo=UTC))
+    '2026-12-03 09:15 UTC'
+    """
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+TEMPLATES.env.filters["utc_minute"] = utc_minute
 
 
 def csrf_field(request: Request) -> Markup:

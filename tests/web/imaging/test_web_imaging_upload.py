@@ -7,6 +7,7 @@ import io
 import json
 import re
 import zipfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,11 @@ def test_phantom_table_and_picture(users, case_pk, capsys, tmp_path) -> None:  #
     cells = re.findall(r"<td>(.*?)</td>", row.group(1), re.S)
     assert cells[5].startswith(str(l2["height_loss_pct"]))
     assert cells[6].startswith("2")
+    listed = re.search(rf'\?m={body["id"]}".*?</tr>', page.text, re.S)
+    assert listed is not None
+    uploaded = datetime.fromisoformat(body["created_at"])  # stored in UTC
+    assert uploaded.utcoffset() is not None and uploaded.utcoffset().total_seconds() == 0
+    assert f"<td>{uploaded:%Y-%m-%d %H:%M} UTC</td>" in listed.group(0)  # the zone is said
     picture = radiologist.get(body["picture_url"])
     assert picture.status_code == 200
     assert picture.headers["content-type"] == "image/png"

@@ -6,6 +6,7 @@ import hashlib
 import html
 import io
 import re
+from datetime import UTC
 
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
@@ -82,6 +83,10 @@ def test_print_view_shows_the_text_of_the_pdf(users, store_example, web_engine) 
         shown = words(to_latin1(html.unescape(block)))
         assert shown in pdf_text, shown
     assert "@media print" in page.text and "no-print" in page.text  # navigation hidden in print
+    issued_utc = pdf.issued_at.astimezone(UTC)
+    assert f"({issued_utc:%Y-%m-%d %H:%M} UTC)" in page.text  # when it was issued, zone said
+    plan_page = physician.get(f"/cases/{pk}/plan?plan={plan_id}").text
+    assert f"<td>{issued_utc:%Y-%m-%d %H:%M} UTC</td>" in plan_page
 
 
 def test_discharge_needs_the_procedure_end(users, store_example, web_engine) -> None:  # noqa: ANN001

@@ -30,7 +30,7 @@ from kypho.store.row_memo import read_rows
 from kypho.store.stage_table import STAGE_COLUMNS, case_stage, held_stage
 from kypho.store.stages import CaseStage
 from kypho.web.deps import DbSession, Now, Policies
-from kypho.web.render import fill, render_shared
+from kypho.web.render import fill, render_shared, utc_minute
 from kypho.web.security.guard import require
 from kypho.web.security.roles import Permission, allowed
 
@@ -212,7 +212,7 @@ def _history(db: DbSession, pk: int, version: int) -> list[dict[str, Any]]:
     )
     return [
         {"version": version, "who": who or "system",
-         "when": saved_at.strftime("%Y-%m-%d %H:%M UTC"), "note": note}
+         "when": utc_minute(saved_at), "note": note}
         for version, who, saved_at, note in versions
     ]  # fmt: skip
 

@@ -33,7 +33,7 @@ from kypho.store.patients import (
 )
 from kypho.web.deps import DbSession, Now
 from kypho.web.pages.account import local_path
-from kypho.web.render import render
+from kypho.web.render import render, utc_minute
 from kypho.web.row_ids import form_version
 from kypho.web.security.guard import require
 from kypho.web.security.roles import Permission
@@ -78,7 +78,7 @@ def _history(db: DbSession, patient_id: int) -> list[dict[str, str]]:
     """Every saved state of the details, newest first (empty if never corrected)."""
     return [
         {"version": str(row.version), "who": who or "as first recorded",
-         "when": row.saved_at.strftime("%Y-%m-%d %H:%M UTC"), "name": row.name, "mrn": row.mrn,
+         "when": utc_minute(row.saved_at), "name": row.name, "mrn": row.mrn,
          "birth_date": row.birth_date.isoformat() if row.birth_date else "not known"}
         for row, who in patient_history_saved_by(db, patient_id)
     ]  # fmt: skip
