@@ -151,17 +151,12 @@ def update_patient(
     return changed
 
 
-def patient_history(db: Session, patient_id: int) -> list[PatientVersion]:
-    """Every saved state of the patient's details, oldest first (none if never corrected)."""
-    query = select(PatientVersion).where(PatientVersion.patient_id == patient_id)
-    return list(db.scalars(query.order_by(PatientVersion.version)))
-
-
 def patient_history_saved_by(
     db: Session, patient_id: int
 ) -> list[tuple[PatientVersion, str | None]]:
-    """``patient_history`` newest first, each with the user name of who saved it (None for
-    the details as first recorded): one query. PHI: the caller audits the read."""
+    """Every saved state of the patient's details, newest first (none if never corrected),
+    each with the user name of who saved it (None for the details as first recorded): one
+    query. PHI: the caller audits the read."""
     query = (select(PatientVersion, User.username)
              .outerjoin(User, User.id == PatientVersion.saved_by)
              .where(PatientVersion.patient_id == patient_id)

@@ -26,7 +26,7 @@ from kypho.store.audit import SYSTEM, Actor
 from kypho.store.cases import PatientDetails, create_case
 from kypho.store.engine import session_factory, transaction
 from kypho.store.models import AuditEvent, Patient, PatientVersion
-from kypho.store.patients import patient_history, update_patient
+from kypho.store.patients import patient_history_saved_by, update_patient
 from web.conftest import PASSWORD
 from web.security.web_security_helpers import signed_in
 from web.web_clock import set_clinic_now
@@ -75,8 +75,8 @@ def _row(engine: Engine, patient_id: int) -> tuple[str, str, date | None, int]:
 
 def _history(engine: Engine, patient_id: int) -> list[tuple[int, str, str, date | None]]:
     with transaction(session_factory(engine)) as db:
-        rows = patient_history(db, patient_id)
-        return [(r.version, r.name, r.mrn, r.birth_date) for r in rows]
+        rows = patient_history_saved_by(db, patient_id)  # newest first
+        return [(r.version, r.name, r.mrn, r.birth_date) for r, _ in reversed(rows)]
 
 
 def _update_events(engine: Engine) -> list[AuditEvent]:
