@@ -98,10 +98,9 @@ def _json(data: dict[str, Any]) -> str:
 def tree_cpu_s(pid: int) -> float:
     """CPU seconds of a server and its children (``--workers``: Uvicorn's supervisor and
     its worker processes)."""
-    children: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children |= {int(n) for n in (task / "children").read_text().split()}
-    return server_cpu_s(pid) + sum(server_cpu_s(child) for child in children)
+    from processes import child_pids  # tests/processes.py
+
+    return server_cpu_s(pid) + sum(server_cpu_s(child) for child in child_pids(pid))
 
 
 def server_cpu_s(pid: int) -> float:

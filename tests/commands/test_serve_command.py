@@ -27,6 +27,7 @@ from kypho.config import Settings, load_settings
 from kypho.errors import InvalidInput
 from kypho.store.engine import make_engine, session_factory, transaction
 from kypho.store.models import Case, Room, User
+from processes import child_pids
 
 GOOD_SECRET = secrets.token_urlsafe(48)
 START_TIMEOUT_S = 90  # the machine is shared; a start normally takes a few seconds
@@ -228,10 +229,7 @@ def test_kypho_serve_starts_and_answers(tmp_path: Path) -> None:
 def _workers(pid: int) -> set[int]:
     """The worker processes ``pid`` started (multiprocessing's spawned children; its
     resource tracker, also a child, is not one)."""
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found |= {int(n) for n in (task / "children").read_text().split()}
-    return {n for n in found if b"spawn_main" in Path(f"/proc/{n}/cmdline").read_bytes()}
+    return {n for n in child_pids(pid) if b"spawn_main" in Path(f"/proc/{n}/cmdline").read_bytes()}
 
 
 @pytest.mark.slow
