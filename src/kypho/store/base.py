@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -29,6 +29,26 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """Now, timezone-aware in UTC (stored as UTC on every engine)."""
     return datetime.now(UTC)
+
+
+def utc_minute(moment: datetime) -> str:
+    """A stored time as kypho shows it: to the minute, in UTC, saying so.
+
+    >>> utc_minute(datetime(2026, 12, 3, 9, 15, 42, tzinfo=UTC))
+    '2026-12-03 09:15 UTC'
+    """
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def zone_minute(moment: datetime, zone: tzinfo) -> str:
+    """A stored time as kypho shows it in ``zone`` (the clinic's): to the minute, naming
+    the zone.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> zone_minute(datetime(2026, 12, 3, 9, 15, tzinfo=UTC), ZoneInfo("Europe/Berlin"))
+    '2026-12-03 10:15 CET'
+    """
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 class UtcDateTime(TypeDecorator[datetime]):

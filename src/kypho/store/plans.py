@@ -23,7 +23,7 @@ from kypho.planning import ProcedurePlan
 from kypho.policyfile import load_policy
 from kypho.rules import Policy
 from kypho.store.audit import Actor, record_event
-from kypho.store.base import utcnow
+from kypho.store.base import utc_minute, utcnow
 from kypho.store.case_records import get_case_record
 from kypho.store.cases import get_case
 from kypho.store.models import Plan
@@ -135,7 +135,7 @@ def sign_plan(
             "refusal with a reason); found a refused plan"
         )
     if row.signed_at is not None:
-        raise Conflict(f"plan {plan_id}: already signed at {row.signed_at:%Y-%m-%d %H:%M} UTC")
+        raise Conflict(f"plan {plan_id}: already signed at {utc_minute(row.signed_at)}")
     row.signed_by = actor.user_id
     row.signed_at = at or utcnow()
     record_event(db, actor, action="sign", record_type="plan", record_id=plan_id,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +17,12 @@ from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse, Response
 
 from kypho.store.audit import Actor
+from kypho.store.base import utc_minute, zone_minute
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.auto_reload = False  # the templates ship with the code: no stat per render
-
-
-def utc_minute(moment: datetime) -> str:
-    """A stored time as every page shows it: to the minute, in UTC, saying so.
-
-    >>> utc_minute(datetime(2026, 12, 3, 9, 15, 42, tzinfo=UTC))
-    '2026-12-03 09:15 UTC'
-    """
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-TEMPLATES.env.filters["utc_minute"] = utc_minute
+TEMPLATES.env.filters["utc_minute"] = utc_minute  # every stored time a page shows
+TEMPLATES.env.filters["zone_minute"] = zone_minute  # ... or in the clinic's zone
 
 
 def csrf_field(request: Request) -> Markup:

@@ -130,11 +130,13 @@ def test_reset_gives_a_new_one_time_password_and_unlock_lifts_a_lock(
         sign_in_form(TestClient(web_app), "doc", once.group(1)).headers["location"]
         == "/account/password"
     )
-    change_user(
-        web_engine, "doc", lambda u: setattr(u, "locked_until", utcnow() + timedelta(minutes=10))
-    )
+    until = utcnow() + timedelta(minutes=10)
+    change_user(web_engine, "doc", lambda u: setattr(u, "locked_until", until))
     assert "locked" in sign_in_form(TestClient(web_app), "doc", once.group(1)).text
-    assert "Unlock doc" in client.get("/admin/users").text
+    listed = client.get("/admin/users").text
+    assert "Unlock doc" in listed
+    zone = web_app.state.settings.time_zone  # the clinic's
+    assert f"locked until {until.astimezone(zone):%Y-%m-%d %H:%M %Z}</span>" in listed
     client.post(f"/admin/users/{user_id}/unlock", data={"csrf_token": csrf})
     assert sign_in_form(TestClient(web_app), "doc", once.group(1)).status_code == 303
     with transaction(session_factory(web_engine)) as db:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import func, select
@@ -127,7 +128,10 @@ def test_sign_plan(users, store_example, web_engine) -> None:  # noqa: ANN001
     assert signed.status_code == 200
     (row,) = plans_in(web_engine)
     assert row.signed_by == row.created_by and row.signed_at is not None
-    assert physician.post(sign_url).status_code == 409
+    signed_utc = f"{row.signed_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    again = physician.post(sign_url)
+    assert again.status_code == 409
+    assert f"plan {plan_id}: already signed at {signed_utc}" in again.text
     with session_factory(web_engine)() as db:
         query = select(func.count()).select_from(AuditEvent)
         signs = db.scalar(
@@ -135,7 +139,7 @@ def test_sign_plan(users, store_example, web_engine) -> None:  # noqa: ANN001
         )
     assert signs == 1
     page = physician.get(f"/cases/{pk}/plan")
-    assert "Signed by Test physician" in page.text
+    assert f"Signed by Test physician at {signed_utc}." in page.text
 
 
 def test_api_lists_and_reads_plans(users, store_example) -> None:  # noqa: ANN001

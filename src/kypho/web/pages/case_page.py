@@ -24,13 +24,14 @@ from kypho.rules.sources import source_text
 from kypho.rules.words import AGAINST, VERDICT_WORDS, human, mark, threshold_words, word
 from kypho.store.assessments import assess_and_store, case_decisions
 from kypho.store.audit import Actor, record_event
+from kypho.store.base import utc_minute
 from kypho.store.cases import StoredCase, get_case
 from kypho.store.models import Assessment, Case, CaseStageRow, CaseVersion, Patient, User
 from kypho.store.row_memo import read_rows
 from kypho.store.stage_table import STAGE_COLUMNS, case_stage, held_stage
 from kypho.store.stages import CaseStage
 from kypho.web.deps import DbSession, Now, Policies
-from kypho.web.render import fill, render_shared, utc_minute
+from kypho.web.render import fill, render_shared
 from kypho.web.security.guard import require
 from kypho.web.security.roles import Permission, allowed
 

@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from kypho.domain.calendar_dates import calendar_date
 from kypho.errors import Conflict
 from kypho.store.audit import Actor
+from kypho.store.base import utc_minute
 from kypho.store.cases import PatientDetails, cases_of_patient, get_patient
 from kypho.store.models import Patient
 from kypho.store.patients import (
@@ -33,7 +34,7 @@ from kypho.store.patients import (
 )
 from kypho.web.deps import DbSession, Now
 from kypho.web.pages.account import local_path
-from kypho.web.render import render, utc_minute
+from kypho.web.render import render
 from kypho.web.row_ids import form_version
 from kypho.web.security.guard import require
 from kypho.web.security.roles import Permission

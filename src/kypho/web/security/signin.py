@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from kypho.config import Settings
 from kypho.store.audit import Actor, record_event
+from kypho.store.base import zone_minute
 from kypho.store.models import User
 from kypho.web.security import throttle
 from kypho.web.security.passwords import hash_password, needs_rehash, verify_password
@@ -32,14 +33,10 @@ class SignInResult:
     throttled: bool = False  # refused for the address, not the account
 
 
-def _when(moment: datetime, settings: Settings) -> str:
-    return moment.astimezone(settings.time_zone).strftime("%Y-%m-%d %H:%M %Z")
-
-
 def locked_message(until: datetime, settings: Settings) -> str:
     return (
         f"This account is locked after {settings.sign_in_max_failures} failed sign-ins, "
-        f"until {_when(until, settings)}. An administrator can unlock it sooner."
+        f"until {zone_minute(until, settings.time_zone)}. An administrator can unlock it sooner."
     )
 
 
@@ -94,7 +91,7 @@ def sign_in(
     if until := throttle.address_refused_until(db, ip, now=now):
         throttle.record_attempt(db, username=username, ip=ip, succeeded=False, now=now)
         _refuse(db, None, ip, action="sign_in_throttled", detail="address")
-        after = _when(until, settings)
+        after = zone_minute(until, settings.time_zone)
         message = f"Too many failed sign-ins from this address; try again after {after}."
         return SignInResult(user=None, message=message, throttled=True)
     user = None
