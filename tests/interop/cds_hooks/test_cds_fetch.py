@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from fhirpy import SyncFHIRClient
-from kypho_cds_support import EXAMPLES, cds_client, draft_order, hook_body
+from kypho_cds_support import EXAMPLES, cds_client, draft_order, hook_body, prefetch_of
 
 from interop.fhir.kypho_fhir_support import running_fhir_server
 from kypho.casefile import load_case
@@ -145,3 +145,55 @@ def test_a_server_off_the_allow_list_is_refused_before_any_fetch(
                     cds_allowed_fhir_servers=(base + "/",)) as app:  # fmt: skip
         body["fhirAuthorization"] = {"access_token": TOKEN, "token_type": "Bearer"}
         assert app.post("/cds-services/kypho-order-sign", json=body).status_code == 200
+
+
+def _held_server(asked: threading.Event, gate: threading.Event) -> http.server.ThreadingHTTPServer:
+    """A FHIR server that says it was asked (``asked``), then answers 503 once ``gate`` opens."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            asked.set()
+            gate.wait(30)
+            self.send_response(503)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+
+
+def test_a_call_waiting_on_its_fhir_server_does_not_hold_up_a_prefetched_one(
+    tmp_path: Path,
+) -> None:
+    """Decisions run one at a time (``decision_lane``); a fetch must not take the lane, or
+    every call would wait for a slow EHR (up to the fetch timeout, 10 s)."""
+    asked, gate = threading.Event(), threading.Event()
+    server = _held_server(asked, gate)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    slow_body = hook_body("order-sign", "p-slow", None, [draft_order("22514", "p-slow")],
+                          fhirServer=f"http://127.0.0.1:{server.server_address[1]}")  # fmt: skip
+    pid = "p-prefetched"
+    prefetch = prefetch_of(load_case(EXAMPLES / "09-discitis.json"), pid)
+    body = hook_body("order-sign", pid, prefetch, [draft_order("22514", pid)])
+    slow: list[Any] = []
+    try:
+        with cds_client(tmp_path, ON, cds_require_jwt=False) as app:
+            waiting = threading.Thread(
+                target=lambda: slow.append(
+                    app.post("/cds-services/kypho-order-sign", json=slow_body)
+                )
+            )
+            waiting.start()
+            assert asked.wait(20), "the call without prefetch never reached its FHIR server"
+            answer = app.post("/cds-services/kypho-order-sign", json=body)
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["cards"][0]["indicator"] == "critical"  # example 09: discitis
+            assert waiting.is_alive() and not slow, "the prefetched call waited for the fetch"
+            gate.set()
+            waiting.join(30)
+        assert slow and slow[0].status_code == 412  # the server's 503: the chart is unavailable
+    finally:
+        gate.set()
+        server.shutdown()
+        server.server_close()

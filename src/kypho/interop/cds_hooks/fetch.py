@@ -46,13 +46,25 @@ def _collection(entries: list[dict[str, Any]]) -> dict[str, Any]:
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}
 
 
-def gather(request: HookRequest, *, timeout_s: float = FETCH_TIMEOUT_S) -> Chart:
-    """The chart to decide on (``PrefetchUnavailable`` when the decision cannot be made)."""
+def _usable_prefetch(request: HookRequest) -> tuple[dict[str, Any], bool]:
+    """The prefetch keys read here, none where the prefetched Patient is not
+    ``context.patientId``; and whether that was so."""
     prefetch = {k: v for k, v in request.prefetch.items() if k in PREFETCH}
     patient = prefetch.get("patient")
     wrong_patient = patient is not None and patient.get("id") != request.patient_id
-    if wrong_patient:
-        prefetch = {}  # not this patient's: none of it is used
+    return ({} if wrong_patient else prefetch), wrong_patient
+
+
+def will_fetch(request: HookRequest) -> bool:
+    """Whether ``gather`` asks ``fhirServer`` for the chart: network I/O, up to
+    ``FETCH_TIMEOUT_S``, where a fully prefetched call takes milliseconds of CPU."""
+    prefetch, _ = _usable_prefetch(request)
+    return request.fhir_server is not None and any(key not in prefetch for key in PREFETCH)
+
+
+def gather(request: HookRequest, *, timeout_s: float = FETCH_TIMEOUT_S) -> Chart:
+    """The chart to decide on (``PrefetchUnavailable`` when the decision cannot be made)."""
+    prefetch, wrong_patient = _usable_prefetch(request)
     entries = [e for key in PREFETCH if key in prefetch for e in _entries(prefetch[key])]
     coverages = [e["resource"] for e in entries if e["resource"].get("resourceType") == "Coverage"]
     first = coverages[0] if coverages else None
