@@ -179,6 +179,9 @@ def test_a_call_waiting_on_its_fhir_server_does_not_hold_up_a_prefetched_one(
     slow: list[Any] = []
     try:
         with cds_client(tmp_path, ON, cds_require_jwt=False) as app:
+            # warm first (policies compiled, imports done), so that the call timed against
+            # the held fetch takes milliseconds, well inside the fetch's 10 s timeout
+            assert app.post("/cds-services/kypho-order-sign", json=body).status_code == 200
             waiting = threading.Thread(
                 target=lambda: slow.append(
                     app.post("/cds-services/kypho-order-sign", json=slow_body)
