@@ -12,7 +12,8 @@ case's FHIR export (the card and the CRD system action are built on each call), 
 endpoint, and every answer that was not 200. Each cell starts with one untimed round (a
 call per client: first-call imports, compiled policies, open connections); without it a
 5 s cell measured mostly that round. Client and server share the machine's cores
-(one asyncio client process), so the bare endpoint's rate is this harness's ceiling.
+(one asyncio client process), so the bare endpoint's rate is the ceiling of any answer
+on this machine, client and server together.
 The clients are ``raw_http`` connections writing one prepared request (0.1-0.3 ms of CPU
 a call); ``--client httpx`` uses httpx instead (1.6-2.0 ms a call, CPU the server then
 lacks). Either way each answer is checked: a 200, and for order-sign a card.
