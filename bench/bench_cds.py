@@ -40,6 +40,7 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -108,6 +109,25 @@ async def _raw_client(
             cell.statuses[str(answer.status)] += 1
 
 
+# A cell's clients: given the cell, when to stop and whether to make one call only, one
+# loop per client, ready to gather.
+ClientLoops = Callable[[Cell, float, bool], list[Coroutine[Any, Any, None]]]
+
+
+async def _timed_cell(name: str, clients: int, seconds: float, pid: int,
+                      loops: ClientLoops) -> Cell:  # fmt: skip
+    """One untimed round (imports, compiled policies, open connections), then the cell."""
+    await asyncio.gather(*loops(Cell(name, clients), 0.0, True))
+    cell = Cell(name, clients)
+    t0, cpu0, mine0 = time.perf_counter(), tree_cpu_s(pid), time.process_time()
+    await asyncio.gather(*loops(cell, t0 + seconds, False))
+    cell.elapsed_s = time.perf_counter() - t0
+    cell.server_cpu_s = tree_cpu_s(pid) - cpu0
+    CLIENT_CPU_S[id(cell)] = time.process_time() - mine0
+    cell.answered = len(cell.latencies_s) + sum(cell.statuses.values())
+    return cell
+
+
 async def measure(url: str, name: str, body: dict[str, Any] | None, clients: int,
                   seconds: float, pid: int, client: str = "raw") -> Cell:  # fmt: skip
     if client == "raw":
@@ -116,12 +136,8 @@ async def measure(url: str, name: str, body: dict[str, Any] | None, clients: int
 
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=REQUEST_TIMEOUT_S) as http:
-        warm = Cell(name, clients)  # one untimed round: imports, compiled policies, connections
-        await asyncio.gather(*(_client(http, warm, body, 0.0, once=True) for _ in range(clients)))
-        cell = Cell(name, clients)
-        t0, cpu0, mine0 = time.perf_counter(), tree_cpu_s(pid), time.process_time()
-        await asyncio.gather(*(_client(http, cell, body, t0 + seconds) for _ in range(clients)))
-        return _ended(cell, t0, cpu0, mine0, pid)
+        return await _timed_cell(name, clients, seconds, pid, lambda cell, until, once: [
+            _client(http, cell, body, until, once=once) for _ in range(clients)])  # fmt: skip
 
 
 async def _measure_raw(url: str, name: str, body: dict[str, Any] | None, clients: int,
@@ -135,25 +151,12 @@ async def _measure_raw(url: str, name: str, body: dict[str, Any] | None, clients
         request = request_bytes("POST", "/cds-services/kypho-order-sign", parts.netloc, raw)
     connections = [await Connection.open(host, port) for _ in range(clients)]
     try:
-        warm = Cell(name, clients)  # one untimed round, as with httpx
-        await asyncio.gather(*(_raw_client(c, warm, request, body is not None, 0.0, once=True)
-                               for c in connections))  # fmt: skip
-        cell = Cell(name, clients)
-        t0, cpu0, mine0 = time.perf_counter(), tree_cpu_s(pid), time.process_time()
-        await asyncio.gather(*(_raw_client(c, cell, request, body is not None, t0 + seconds)
-                               for c in connections))  # fmt: skip
-        return _ended(cell, t0, cpu0, mine0, pid)
+        return await _timed_cell(name, clients, seconds, pid, lambda cell, until, once: [
+            _raw_client(c, cell, request, body is not None, until, once=once)
+            for c in connections])  # fmt: skip
     finally:
         for connection in connections:
             await connection.close()
-
-
-def _ended(cell: Cell, t0: float, cpu0: float, mine0: float, pid: int) -> Cell:
-    cell.elapsed_s = time.perf_counter() - t0
-    cell.server_cpu_s = tree_cpu_s(pid) - cpu0
-    CLIENT_CPU_S[id(cell)] = time.process_time() - mine0
-    cell.answered = len(cell.latencies_s) + sum(cell.statuses.values())
-    return cell
 
 
 CLIENT_CPU_S: dict[int, float] = {}  # the client process's CPU over each cell, by id
