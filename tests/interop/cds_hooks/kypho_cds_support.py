@@ -1,5 +1,5 @@
 """Helpers of the CDS Hooks tests: the real requests, an app with CDS settings, prefetch
-built from a case, draft orders, client keys and their JWTs.
+built from a case, draft orders, client keys and their JWTs, and a loopback HTTP server.
 
 ``CdsSettings`` adds the settings the service reads (docs/cds-hooks.md) until they are
 fields of ``kypho.config.Settings``.
@@ -7,10 +7,12 @@ fields of ``kypho.config.Settings``.
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -73,6 +75,19 @@ def cds_client(tmp_path: Path, on: date, **settings: Any) -> Iterator[TestClient
             yield client
     finally:
         engine.dispose()
+
+
+@contextmanager
+def loopback_server(handler: Callable[..., http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler`` served on a free loopback port, in a thread; its base URL. Stopped after
+    (``server_close`` waits for the handlers still answering)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def audit_rows(client: TestClient) -> list[tuple[str, str, str]]:

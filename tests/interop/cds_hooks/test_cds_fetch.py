@@ -20,7 +20,14 @@ from typing import Any
 
 import pytest
 from fhirpy import SyncFHIRClient
-from kypho_cds_support import EXAMPLES, cds_client, draft_order, hook_body, prefetch_of
+from kypho_cds_support import (
+    EXAMPLES,
+    cds_client,
+    draft_order,
+    hook_body,
+    loopback_server,
+    prefetch_of,
+)
 
 from interop.fhir.kypho_fhir_support import running_fhir_server
 from kypho.casefile import load_case
@@ -30,7 +37,7 @@ ON = date(2026, 11, 21)
 TOKEN = "token-for-the-test-only"
 
 
-def _proxy(upstream: str) -> http.server.ThreadingHTTPServer:
+def _proxy(upstream: str) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
             if self.headers.get("Authorization") != f"Bearer {TOKEN}":
@@ -50,7 +57,7 @@ def _proxy(upstream: str) -> http.server.ThreadingHTTPServer:
         def log_message(self, *args: Any) -> None:
             pass
 
-    return http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    return Handler
 
 
 @pytest.fixture(scope="module")
@@ -60,14 +67,8 @@ def fhir() -> Iterator[tuple[str, str]]:
         bundle = export_bundle(load_case(EXAMPLES / "09-discitis.json"), bundle_type="transaction")
         answer = SyncFHIRClient(base).execute("/", method="post", data=bundle)
         pid = answer["entry"][0]["response"]["location"].split("/")[1]
-        proxy = _proxy(base)
-        thread = threading.Thread(target=proxy.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{proxy.server_address[1]}", pid
-        finally:
-            proxy.shutdown()
-            proxy.server_close()
+        with loopback_server(_proxy(base)) as proxied:
+            yield proxied, pid
 
 
 def _sign(tmp_path: Path, base: str, pid: str, prefetch: dict[str, Any] | None, token: str):  # noqa: ANN202
@@ -147,8 +148,11 @@ def test_a_server_off_the_allow_list_is_refused_before_any_fetch(
         assert app.post("/cds-services/kypho-order-sign", json=body).status_code == 200
 
 
-def _held_server(asked: threading.Event, gate: threading.Event) -> http.server.ThreadingHTTPServer:
-    """A FHIR server that says it was asked (``asked``), then answers 503 once ``gate`` opens."""
+def _held(
+    asked: threading.Event, gate: threading.Event
+) -> type[http.server.BaseHTTPRequestHandler]:
+    """A FHIR server's handler: it says it was asked (``asked``), then answers 503 once
+    ``gate`` opens."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
@@ -160,7 +164,7 @@ def _held_server(asked: threading.Event, gate: threading.Event) -> http.server.T
         def log_message(self, *args: Any) -> None:
             pass
 
-    return http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    return Handler
 
 
 def test_a_call_waiting_on_its_fhir_server_does_not_hold_up_a_prefetched_one(
@@ -169,16 +173,15 @@ def test_a_call_waiting_on_its_fhir_server_does_not_hold_up_a_prefetched_one(
     """Decisions run one at a time (``decision_lane``); a fetch must not take the lane, or
     every call would wait for a slow EHR (up to the fetch timeout, 10 s)."""
     asked, gate = threading.Event(), threading.Event()
-    server = _held_server(asked, gate)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    slow_body = hook_body("order-sign", "p-slow", None, [draft_order("22514", "p-slow")],
-                          fhirServer=f"http://127.0.0.1:{server.server_address[1]}")  # fmt: skip
     pid = "p-prefetched"
     prefetch = prefetch_of(load_case(EXAMPLES / "09-discitis.json"), pid)
     body = hook_body("order-sign", pid, prefetch, [draft_order("22514", pid)])
     slow: list[Any] = []
-    try:
-        with cds_client(tmp_path, ON, cds_require_jwt=False) as app:
+    with loopback_server(_held(asked, gate)) as held_fhir, \
+            cds_client(tmp_path, ON, cds_require_jwt=False) as app:  # fmt: skip
+        slow_body = hook_body("order-sign", "p-slow", None, [draft_order("22514", "p-slow")],
+                              fhirServer=held_fhir)  # fmt: skip
+        try:
             # warm first (policies compiled, imports done), so that the call timed against
             # the held fetch takes milliseconds, well inside the fetch's 10 s timeout
             assert app.post("/cds-services/kypho-order-sign", json=body).status_code == 200
@@ -193,10 +196,7 @@ def test_a_call_waiting_on_its_fhir_server_does_not_hold_up_a_prefetched_one(
             assert answer.status_code == 200, answer.text
             assert answer.json()["cards"][0]["indicator"] == "critical"  # example 09: discitis
             assert waiting.is_alive() and not slow, "the prefetched call waited for the fetch"
-            gate.set()
-            waiting.join(30)
-        assert slow and slow[0].status_code == 412  # the server's 503: the chart is unavailable
-    finally:
-        gate.set()
-        server.shutdown()
-        server.server_close()
+        finally:
+            gate.set()  # before the server stops: it waits for its handlers
+        waiting.join(30)
+    assert slow and slow[0].status_code == 412  # the server's 503: the chart is unavailable

@@ -7,7 +7,6 @@ import base64
 import functools
 import http.server
 import json
-import threading
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -26,6 +25,7 @@ from kypho_cds_support import (
     cds_client,
     draft_order,
     hook_body,
+    loopback_server,
     prefetch_of,
 )  # fmt: skip
 
@@ -246,16 +246,11 @@ def test_the_keys_can_be_a_jwk_set_url(
     folder.mkdir()
     keys.write(folder)
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/client-jwks.json"
-    try:
+    with loopback_server(handler) as site:
+        url = f"{site}/client-jwks.json"
         with cds_client(tmp_path, ON, cds_allowed_issuers=(ISSUER,), cds_jwks=url) as app:
             token = keys.token(BASE + SIGN, alg="RS384")
             assert app.post(SIGN, json=body, headers=_bearer(token)).status_code == 200
-    finally:
-        server.shutdown()
-        server.server_close()
     with cds_client(tmp_path / "gone", ON, cds_allowed_issuers=(ISSUER,), cds_jwks=url) as app:
         answer = app.post(SIGN, json=body, headers=_bearer(keys.token(BASE + SIGN)))
     assert answer.status_code == 401
