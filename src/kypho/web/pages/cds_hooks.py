@@ -176,7 +176,7 @@ def compiled_policies(request: Request, policies: tuple[Policy, ...]) -> tuple[C
 
 @dataclass(frozen=True, slots=True)
 class _Call:
-    """What one hook call needs, gathered on the event loop for the one worker-thread hop."""
+    """What one hook call needs, gathered on the event loop for its worker-thread hops."""
 
     raw: bytes
     hook: str
