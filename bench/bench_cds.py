@@ -17,9 +17,10 @@ on this machine, client and server together.
 The clients are ``raw_http`` connections writing one prepared request (0.1-0.3 ms of CPU
 a call); ``--client httpx`` uses httpx instead (1.6-2.0 ms a call, CPU the server then
 lacks). Either way each answer is checked: a 200, and for order-sign a card.
-Issue 11 aims at p99 under 100 ms at 20 concurrent calls. ``--workers N``: N Uvicorn
-processes each for the app and the bare endpoint (``kypho serve --workers``); the
-server's CPU columns then count the supervisor and all its workers.
+Issue 11 aims at p99 under 100 ms at 20 concurrent calls. ``--workers N``: N worker
+processes each for the app and the bare endpoint, each on its own listener as ``kypho
+serve --workers`` runs them (``kypho.web.workers``); the server's CPU columns then count
+the supervisor and all its workers.
 
 ``--in-process N``: no server; N order-sign calls (and N bare ones) through the ASGI app
 itself (``httpx.ASGITransport``, one call at a time), printing the CPU time per call of
@@ -310,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--example", default="09-discitis", help="examples/cases/NAME.json")
     parser.add_argument("--in-process", type=int, default=0, metavar="N", help="calls")
     parser.add_argument("--profile", action="store_true", help="with --in-process")
-    parser.add_argument("--workers", type=int, default=1, help="Uvicorn processes, each server")
+    parser.add_argument("--workers", type=int, default=1, help="server processes, a listener each")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
                         help="the load generator's HTTP client (raw_http: least CPU)")  # fmt: skip
     args = parser.parse_args(argv)
@@ -322,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     db_url = f"sqlite:///{folder / 'kypho.sqlite3'}"
     body = order_sign_body(args.example)
     print(f"order-sign body: {len(json.dumps(body)):,} bytes of JSON ({args.example}); "
-          f"{args.workers} Uvicorn worker(s) each for the app and the bare endpoint")  # fmt: skip
+          f"{args.workers} worker(s) each for the app and the bare endpoint")  # fmt: skip
     _upgrade(db_url)  # once, before any worker starts (each would upgrade an empty one)
     path = f"{CDS_TESTS}:{ROOT / 'tests'}"
     app = LiveServer(db_url=db_url, data_dir=folder / "data", log_path=folder / "app.log",

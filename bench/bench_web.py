@@ -5,7 +5,8 @@ Run: .venv/bin/python bench/bench_web.py [--cases 10000] [--seconds 10] [--clien
 Seeds ``--cases`` cases (the examples in ``examples/cases/`` with new case ids, each
 assessed under the clinic's policies as the API does) into a fresh SQLite database, one
 transaction per ``BATCH_CASES``; starts the app with one Uvicorn worker on loopback
-(``--workers N``: N, and the bare endpoint too, CPU counted over all of them); and
+(``--workers N``: N, each on its own listener as ``kypho serve --workers`` runs them,
+and the bare endpoint too, CPU counted over all of them); and
 for ``--seconds`` per cell drives, at each client count, with a bearer token:
 
 - ``GET /`` (the worklist, first page),
@@ -96,8 +97,8 @@ def _json(data: dict[str, Any]) -> str:
 
 
 def tree_cpu_s(pid: int) -> float:
-    """CPU seconds of a server and its children (``--workers``: Uvicorn's supervisor and
-    its worker processes)."""
+    """CPU seconds of a server and its children (``--workers``: the supervisor and its
+    worker processes)."""
     from processes import child_pids  # tests/processes.py
 
     return server_cpu_s(pid) + sum(server_cpu_s(child) for child in child_pids(pid))
@@ -234,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", default="10,50,100", help="comma-separated counts")
     parser.add_argument("--app", default="kypho.web.app:create_app",
                         help="the app factory to measure (another build, say)")  # fmt: skip
-    parser.add_argument("--workers", type=int, default=1, help="Uvicorn processes, each server")
+    parser.add_argument("--workers", type=int, default=1, help="server processes, a listener each")
     args = parser.parse_args(argv)
     counts = [int(n) for n in args.clients.split(",")]
     from web.browser.kypho_live_server import LiveServer
@@ -252,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
                       app="bench_web:bare_app",
                       extra_env={"PYTHONPATH": str(Path(__file__).resolve().parent)},
                       workers=args.workers)  # fmt: skip
-    print(f"{args.workers} Uvicorn worker(s) each for the app and the bare endpoint")
+    print(f"{args.workers} worker(s) each for the app and the bare endpoint")
     cells: list[Cell] = []
     with bare, app:
         for clients in counts:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # sqlalchemy and pydantic are imported lazily: the CLI starts
 
 DEFAULT_HOST = "127.0.0.1"  # loopback: reachable from this machine only, until told otherwise
 DEFAULT_PORT = 8000
+EXIT_BAD_INPUT = 2
 
 
 class NoQueryStrings(logging.Filter):
@@ -115,7 +116,8 @@ def serve(
             min=1,
             max=MAX_WORKERS,
             help="Worker processes (one per core at most). Each has its own database "
-            "connections; on SQLite they share the file's one write lock.",
+            "connections (on SQLite they share the file's one write lock) and, on Linux, "
+            "its own listener: the system spreads connections across them.",
         ),
     ] = 1,
 ) -> None:
@@ -124,7 +126,12 @@ def serve(
 
     from kypho.config import load_settings
     from kypho.web.app import create_app
+    from kypho.web.workers import PortInUse, check_port_free
 
+    try:  # before anything is prepared: a clear message, not Uvicorn's after seeding
+        check_port_free(host, port)
+    except PortInUse as err:
+        _port_refused(err)
     settings = load_settings()
     url = settings.public_url or _local_url(host, port)
     settings, engine, lines = prepare(settings, url=url)
@@ -137,12 +144,37 @@ def serve(
                                "proxy_headers": False}  # fmt: skip
     if workers > 1:  # each worker imports the app itself (a process cannot share one)
         engine.dispose()
-        uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers, **options)
+        _serve_workers(workers, options)
         return
     try:
         uvicorn.run(create_app(settings, engine=engine), **options)
     finally:
         engine.dispose()
+
+
+def _serve_workers(workers: int, options: dict[str, Any]) -> None:
+    """``workers`` processes of ``worker_app``, each on its own listener where the system
+    spreads connections across listeners (``kypho.web.workers``), else on Uvicorn's one
+    shared socket."""
+    import uvicorn
+
+    from kypho.web.workers import PortInUse, serve_workers, spreads_connections
+
+    app = f"{__name__}:worker_app"
+    if not spreads_connections():
+        uvicorn.run(app, factory=True, workers=workers, **options)
+        return
+    try:
+        status = serve_workers(uvicorn.Config(app, factory=True, workers=workers, **options))
+    except PortInUse as err:  # taken since serve's own check
+        _port_refused(err)
+    if status:
+        raise typer.Exit(status)
+
+
+def _port_refused(err: Exception) -> NoReturn:
+    typer.echo(f"kypho: error: --port: expected a port no server listens on; {err}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
 
 
 def register(app: typer.Typer) -> None:

@@ -36,6 +36,14 @@ ROLES = ("administrator", "coordinator", "radiologist", "physician", "read_only"
 TEST_PASSWORDS = {role: f"{role} test password 42!" for role in ROLES}  # tests only
 
 
+SERVE_WORKERS = (  # argv: app, port, workers, factory; kypho serve's supervisor
+    "import sys, uvicorn; from kypho.web.workers import serve_workers; "
+    "app, port, workers, factory = sys.argv[1:]; "
+    "sys.exit(serve_workers(uvicorn.Config(app, factory=factory == 'True', host='127.0.0.1', "
+    "port=int(port), workers=int(workers), log_level='warning', access_log=False)))"
+)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SeededUser:
     id: int
@@ -81,7 +89,7 @@ class LiveServer:
     factory: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
     port: int = 0
-    workers: int = 1  # Uvicorn's worker processes (the benchmarks try 2)
+    workers: int = 1  # worker processes, each its own listener (kypho.web.workers)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -105,8 +113,10 @@ class LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "uvicorn", *(["--factory"] if self.factory else []),
                    self.app, "--host", "127.0.0.1", "--port", str(self.port),
-                   "--workers", str(self.workers), "--log-level", "warning",
-                   "--no-access-log"]  # fmt: skip
+                   "--log-level", "warning", "--no-access-log"]  # fmt: skip
+        if self.workers > 1:  # as ``kypho serve --workers``: a listener each
+            command = [sys.executable, "-c", SERVE_WORKERS, self.app, str(self.port),
+                       str(self.workers), str(self.factory)]  # fmt: skip
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(command, env=self.env(), stdout=log, stderr=log)
         self._wait_healthy()
