@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,12 +27,18 @@ from kypho_cds_support import (
     prefetch_of,
 )
 from kypho_crd_check import problems
+from sqlalchemy import select
 
 from kypho.casefile import load_case
 from kypho.domain import Level
 from kypho.interop.cds_hooks.crd import EXT_COVERAGE_INFORMATION, coverage_information
 from kypho.interop.fhir.codes import vertebra_codes
 from kypho.rules import load_policy
+from kypho.store.audit import SYSTEM
+from kypho.store.cases import PatientDetails, create_case
+from kypho.store.engine import transaction
+from kypho.store.models import Case, Patient
+from kypho.store.seed import seed_examples
 from kypho.workflows.assess import assess_case
 
 ON = date(2026, 11, 21)  # the known-answer table's date
@@ -249,3 +257,36 @@ def test_conditional_coverage_explains_info_needed_oth_with_a_detail() -> None:
     assert detail["category"]["valueCode"] == "cat-limitation"
     assert detail["code"]["valueCodeableConcept"]["coding"][0]["code"] == "instructions"
     assert "MRI" in detail["value"]["valueString"]
+
+
+def _answer(app: TestClient, patient: dict[str, Any]) -> Any:
+    prefetch = {**prefetch_of(_case("09-discitis"), PID)}
+    prefetch["patient"] = {**prefetch["patient"], **patient}
+    body = hook_body("order-sign", PID, prefetch, [draft_order("22514", PID)])
+    return app.post("/cds-services/kypho-order-sign", json=body)
+
+
+def _link(app: TestClient, patient: dict[str, Any]) -> str:
+    answer = _answer(app, patient)
+    assert answer.status_code == 200, answer.text
+    (link,) = answer.json()["cards"][0]["links"]
+    url: str = link["url"]
+    return url
+
+
+def test_the_card_links_to_the_patients_latest_case_found_by_mrn(tmp_path: Path) -> None:
+    with cds_client(tmp_path, ON, cds_require_jwt=False) as app:
+        with transaction(app.app.state.sessions) as db:  # type: ignore[attr-defined]
+            seed_examples(db)  # EX-0001.. in file order; 09-discitis is the ninth
+            again = replace(_case("09-discitis"), case_id="ex-09-second")  # a later referral
+            details = PatientDetails(mrn="EX-0009", name="Example Patient 09", birth_date=None)
+            latest = create_case(db, SYSTEM, patient=details, case=again).row.id
+            first = db.scalar(select(Case.id).where(Case.case_ref != "ex-09-second")
+                              .join(Patient).where(Patient.mrn == "EX-0009"))  # fmt: skip
+            assert first is not None and first < latest
+        mrn = [{"system": "urn:example:mrn", "value": "EX-0009"}]
+        assert _link(app, {"identifier": mrn}) == f"http://testserver/cases/{latest}"
+        assert _link(app, {"identifier": [{"value": "EX-9999"}]}) == "http://testserver/"
+        assert _link(app, {}) == "http://testserver/"  # no identifier: no lookup
+        other = _answer(app, {"id": "someone-else", "identifier": mrn})  # not the call's
+        assert other.status_code == 412 and "cases/" not in other.text  # never another's case
