@@ -53,6 +53,7 @@ sys.path.insert(0, str(CDS_TESTS))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 REQUEST_TIMEOUT_S = 60.0
 PID = "bench-1"
+MRN = "BENCH-0001"  # matches no stored patient
 SERVER_ROUNDS = 5  # --in-process: rounds of N/SERVER_ROUNDS calls, the least kept
 
 
@@ -66,6 +67,8 @@ def order_sign_body(example: str) -> dict[str, Any]:
     from kypho.casefile import load_case
 
     prefetch = prefetch_of(load_case(EXAMPLES / f"{example}.json"), PID)
+    # as an EHR sends it: with an MRN, so each call looks the case link up (none is found)
+    prefetch["patient"]["identifier"] = [{"system": "urn:example:mrn", "value": MRN}]
     return hook_body("order-sign", PID, prefetch, [draft_order("22514", PID)])
 
 
