@@ -42,7 +42,6 @@ from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors.multiprocess import Process
 
 logger = logging.getLogger("uvicorn.error")
-BACKLOG = 2048  # Uvicorn's default listen backlog
 CHECK_EVERY_S = 0.5  # how often the parent looks for a dead worker (Uvicorn's own period)
 
 
@@ -69,14 +68,17 @@ def check_port_free(host: str, port: int) -> None:
         probe.close()
 
 
-def reuse_port_listener(host: str, port: int, *, backlog: int = BACKLOG) -> socket.socket:
-    """A listening socket on ``host:port`` that other ``SO_REUSEPORT`` sockets may share."""
+def reuse_port_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` that other ``SO_REUSEPORT`` sockets may share.
+
+    Not yet listening: the server listens once the app has started (its lifespan, the
+    CDS warm-up included), and only a listening socket is given connections, so none
+    waits on a worker that is still starting."""
     sock = socket.socket(_family(host), socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
-        sock.listen(backlog)
     except OSError:
         sock.close()
         raise
@@ -84,15 +86,16 @@ def reuse_port_listener(host: str, port: int, *, backlog: int = BACKLOG) -> sock
 
 
 class ReusePortServer(uvicorn.Server):
-    """Uvicorn's server on a listener of its own (``reuse_port_listener``), whatever
-    sockets the supervisor passes (none)."""
+    """Uvicorn's server on a listener of its own (``reuse_port_socket``), whatever
+    sockets the supervisor passes (none). Uvicorn listens on it (with its ``backlog``)
+    after the app's start-up."""
 
     _own: list[socket.socket]
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:  # noqa: ARG002
         config = self.config
         try:
-            self._own = [reuse_port_listener(config.host, config.port, backlog=config.backlog)]
+            self._own = [reuse_port_socket(config.host, config.port)]
         except OSError as err:
             logger.error("cannot listen on %s:%s: %s", config.host, config.port, err)
             sys.exit(STARTUP_FAILURE)
