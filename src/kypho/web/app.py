@@ -121,8 +121,9 @@ def freeze_startup_heap() -> bool:
 
 
 @asynccontextmanager
-async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    freeze_startup_heap()
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    importlib.import_module(MATCHED_FIRST).warm(app)  # before any connection is taken
+    freeze_startup_heap()  # after: what the warm-up imported is start-up heap too
     yield
 
 

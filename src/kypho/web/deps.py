@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from anyio import CancelScope
 from fastapi import Depends, Request
@@ -37,15 +37,20 @@ async def clinic_now(request: Request) -> datetime:
     return datetime.now(request.app.state.settings.time_zone)
 
 
-async def clinic_policies(request: Request) -> tuple[Policy, ...]:
-    """The clinic's policies: the settings' defaults (``KYPHO_DEFAULT_POLICIES``), read once."""
+def policies_of(state: Any) -> tuple[Policy, ...]:
+    """The clinic's policies of an app's ``state``: the settings' defaults
+    (``KYPHO_DEFAULT_POLICIES``), read once."""
     from kypho.workflows.policies import resolve_policies
 
-    state = request.app.state
     found: tuple[Policy, ...] | None = getattr(state, "clinic_policies", None)
     if found is None:
         found = state.clinic_policies = resolve_policies((), (), settings=state.settings)
     return found
+
+
+async def clinic_policies(request: Request) -> tuple[Policy, ...]:
+    """The clinic's policies (``policies_of`` the app's state)."""
+    return policies_of(request.app.state)
 
 
 Now = Annotated[datetime, Depends(clinic_now)]
