@@ -192,9 +192,9 @@ def _compiled(state: Any, policies: tuple[Policy, ...]) -> tuple[CompiledPolicy,
 
 def warm(app: FastAPI) -> None:
     """Before the first call: the clinic's policies compiled into the app's state and one
-    synthetic call decided (``kypho.interop.cds_hooks.warm``: 1.95 s on a fresh server's
-    first call, else). A failure is logged by its type alone (the first call then meets
-    it, and is answered as any call that fails is); the app starts all the same."""
+    synthetic call decided (``kypho.interop.cds_hooks.warm``; without it a fresh server's
+    first call took 1.95 s). A failure is logged by its type alone (the first call then
+    meets it, and is answered as any call that fails is); the app starts all the same."""
     state = app.state
     try:
         today = datetime.now(state.settings.time_zone).date()
