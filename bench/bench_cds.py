@@ -10,10 +10,10 @@ the same run. For ``--seconds`` per cell, ``--clients`` concurrent clients post
 case's FHIR export (the card and the CRD system action are built on each call), or GET
 ``/bare``. Prints p50, p99 (ms) and calls/s per cell, the ratio of each to the bare
 endpoint, and every answer that was not 200. Each cell starts with one untimed round (a
-call per client: first-call imports, compiled policies, open connections); without it a
-5 s cell measured mostly that round. Client and server share the machine's cores
-(one asyncio client process), so the bare endpoint's rate is the ceiling of any answer
-on this machine, client and server together.
+call per client: open connections, and whatever first-call work the app's start-up
+warm-up left; before that warm-up, a 5 s cell measured mostly that round). Client and
+server share the machine's cores (one asyncio client process), so the bare endpoint's
+rate is the ceiling of any answer on this machine, client and server together.
 The clients are ``raw_http`` connections writing one prepared request (0.1-0.3 ms of CPU
 a call); ``--client httpx`` uses httpx instead (1.6-2.0 ms a call, CPU the server then
 lacks). Either way each answer is checked: a 200, and for order-sign a card.
@@ -120,7 +120,7 @@ ClientLoops = Callable[[Cell, float, bool], list[Coroutine[Any, Any, None]]]
 
 async def _timed_cell(name: str, clients: int, seconds: float, pid: int,
                       loops: ClientLoops) -> Cell:  # fmt: skip
-    """One untimed round (imports, compiled policies, open connections), then the cell."""
+    """One untimed round (open connections, first-call work), then the cell."""
     await asyncio.gather(*loops(Cell(name, clients), 0.0, True))
     cell = Cell(name, clients)
     t0, cpu0, mine0 = time.perf_counter(), tree_cpu_s(pid), time.process_time()

@@ -182,8 +182,8 @@ def test_a_call_waiting_on_its_fhir_server_does_not_hold_up_a_prefetched_one(
         slow_body = hook_body("order-sign", "p-slow", None, [draft_order("22514", "p-slow")],
                               fhirServer=held_fhir)  # fmt: skip
         try:
-            # warm first (policies compiled, imports done), so that the call timed against
-            # the held fetch takes milliseconds, well inside the fetch's 10 s timeout
+            # one prefetched call first (the app warmed up as it started): the call timed
+            # against the held fetch then takes milliseconds, well inside its 10 s timeout
             assert app.post("/cds-services/kypho-order-sign", json=body).status_code == 200
             waiting = threading.Thread(
                 target=lambda: slow.append(

@@ -175,12 +175,9 @@ async def cds_discovery() -> dict[str, Any]:
     return discovery()
 
 
-def compiled_policies(request: Request, policies: tuple[Policy, ...]) -> tuple[CompiledPolicy, ...]:
-    """The clinic's policies without triage ones, compiled once per policy set (app state)."""
-    return _compiled(request.app.state, policies)
-
-
-def _compiled(state: Any, policies: tuple[Policy, ...]) -> tuple[CompiledPolicy, ...]:
+def compiled_policies(state: Any, policies: tuple[Policy, ...]) -> tuple[CompiledPolicy, ...]:
+    """The clinic's policies without triage ones, compiled once per policy set (kept in
+    the app's ``state``)."""
     cached: tuple[tuple[Policy, ...], tuple[CompiledPolicy, ...]] | None = getattr(
         state, "cds_compiled", None
     )
@@ -198,7 +195,7 @@ def warm(app: FastAPI) -> None:
     state = app.state
     try:
         today = datetime.now(state.settings.time_zone).date()
-        warm_up(_compiled(state, policies_of(state)), on=today)
+        warm_up(compiled_policies(state, policies_of(state)), on=today)
     except Exception as err:  # noqa: BLE001  # the clinic's pages must still start
         logger.warning("CDS Hooks warm-up failed (%s); the first call does that work",
                        type(err).__name__)  # fmt: skip
@@ -272,7 +269,7 @@ async def cds_call(
         call = _Call(
             raw=await _raw_body(request), hook=_hook_of(service_id),
             servers=tuple(_setting(request, "cds_allowed_fhir_servers", ())),
-            policies=compiled_policies(request, policies), on=now.date(),
+            policies=compiled_policies(request.app.state, policies), on=now.date(),
             base=service_base(request), engine=request.app.state.engine,
         )  # fmt: skip
         content = await anyio.to_thread.run_sync(
