@@ -65,8 +65,9 @@ def _none_if_empty(items: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
 def mapped(case: Case) -> Case:
     """``case`` with only the fields the FHIR mapping carries both ways."""
     p, ci = case.patient, case.contraindications
-    patient = Patient(birth_date=p.birth_date, sex=p.sex, weight_kg=p.weight_kg,
-                      height_cm=p.height_cm, pregnant=p.pregnant,
+    age = p.age_years if p.birth_date is None else None  # the birth date gives it
+    patient = Patient(birth_date=p.birth_date, age_years=age, sex=p.sex,
+                      weight_kg=p.weight_kg, height_cm=p.height_cm, pregnant=p.pregnant,
                       on_anticoagulants=p.on_anticoagulants)  # fmt: skip
     fractures = tuple(dataclasses.replace(f, pain_attributed_to_fracture=None,
                                           needs_reinforcement_before_surgery=None)

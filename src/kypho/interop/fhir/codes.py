@@ -34,6 +34,9 @@ OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-catego
 BODY_WEIGHT = "29463-7"  # Body weight
 BODY_HEIGHT = "8302-2"  # Body height
 PAIN_NRS = "72514-3"  # Pain severity - 0-10 verbal numeric rating [Score] - Reported
+# LOINC 30525-0 "Age": a member of HL7 THO's value set LOINCObservationActContextAgeType
+# (urn:oid:2.16.840.1.113883.1.11.19758), the LOINC codes for an observed age.
+AGE = "30525-0"
 
 # kypho local codes (no LOINC/SNOMED code confirmed in this project; docs/fhir.md):
 PAIN_VAS = "pain-vas"  # pain on a 0-10 visual analogue scale (LOINC 72514-3 is verbal NRS)

@@ -84,6 +84,9 @@ def _vitals(case: Case, ref: Ref) -> Iterator[tuple[str, Resource]]:
     if case.patient.height_cm is not None:
         obs = _observation(ref, c.LOINC, c.BODY_HEIGHT, "Body height", None)
         yield "height", {**obs, **vital, "valueQuantity": _quantity(case.patient.height_cm, "cm")}
+    if case.patient.age_years is not None and case.patient.birth_date is None:
+        obs = _observation(ref, c.LOINC, c.AGE, "Age", None)  # the birth date, when known, gives it
+        yield "age", {**obs, "valueQuantity": _quantity(case.patient.age_years, "a")}
 
 
 def _pain(ref: Ref, score: float, scale: str, on: date | None) -> Resource:

@@ -1,10 +1,11 @@
-"""Observations -> the case: weight and height (the latest), pain, function, follow-up scores.
+"""Observations -> the case: weight, height and age (the latest), pain, function, follow-up scores.
 
 Imaging findings are Observations too; ``to_case_imaging`` keeps them for their study.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
@@ -24,6 +25,7 @@ from kypho.interop.fhir.to_case_values import (
 
 _WEIGHT_UNITS = {"kg": 1.0, "[lb_av]": 2.2046226218}  # value ranges scale by these
 _HEIGHT_UNITS = {"cm": 1.0, "m": 0.01, "[in_i]": 1 / 2.54}
+_AGE_UNITS = {"a": 1.0}  # UCUM year
 Vitals = dict[str, list[tuple[date | None, Any, str]]]  # field -> (day, value, entry label)
 
 
@@ -43,6 +45,8 @@ def observation(
     visit = visits.get(reference(entry.resource, "encounter", entry.path) or "")
     if has_code(found, c.LOINC, c.BODY_WEIGHT, c.BODY_HEIGHT):
         _vital(entry, report, vitals, day, weight=has_code(found, c.LOINC, c.BODY_WEIGHT))
+    elif has_code(found, c.LOINC, c.AGE):
+        _age(entry, report, vitals, day)
     elif has_code(found, c.LOINC, c.PAIN_NRS) or has_code(found, c.KYPHO, c.PAIN_VAS):
         _pain(entry, case, report, visit, day, nrs=has_code(found, c.LOINC, c.PAIN_NRS))
     elif has_code(found, c.KYPHO, c.ODI, c.RDQ):
@@ -96,13 +100,33 @@ def _vital(
     vitals.setdefault(field, []).append((day, shown, entry.label))
 
 
+def _age(entry: Entry, report: ImportReport, vitals: Vitals, day: date | None) -> None:
+    """An observed age in years (UCUM ``a``), read as whole years completed."""
+    read = quantity(entry, _AGE_UNITS, 0, 130)
+    if isinstance(read, str):
+        report.ignore(entry.label, read)
+        return
+    years = math.floor(read[0])
+    if years != read[0]:
+        report.notes.append(f"{entry.label}: age {read[0]:g} a read as {years} whole years")
+    vitals.setdefault("age_years", []).append((day, years, entry.label))
+
+
 def latest_vitals(
     vitals: Vitals,
     patient: dict[str, Any],
     report: ImportReport,
 ) -> None:
-    """The latest dated value of each; undated ones only when alone and all equal."""
+    """The latest dated value of each; undated ones only when alone and all equal.
+
+    An observed age is not read when the Patient gives a birth date: kypho computes the
+    age on the assessment date from the birth date, and a recorded age goes stale.
+    """
     for field, found in vitals.items():
+        if field == "age_years" and "birth_date" in patient:
+            for _, _, label in found:
+                report.ignore(label, "an age, where the Patient's birth date gives it")
+            continue
         dated = [v for v in found if v[0] is not None]
         if dated:
             kept = max(dated, key=lambda v: v[0] or date.min)
@@ -114,6 +138,11 @@ def latest_vitals(
             continue
         patient[field] = kept[1]
         report.use(kept[2], f"patient.{field}")
+        if field == "age_years" and kept[0] is not None:
+            report.notes.append(
+                f"{kept[2]}: patient.age_years is the age on {kept[0].isoformat()}; the Bundle"
+                " gives no birth date to age it by"
+            )
         for item in found:
             if item is not kept:
                 report.ignore(item[2], f"an older or undated {field} than another in the Bundle")
