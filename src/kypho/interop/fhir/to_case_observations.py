@@ -46,7 +46,7 @@ def observation(
     if has_code(found, c.LOINC, c.BODY_WEIGHT, c.BODY_HEIGHT):
         _vital(entry, report, vitals, day, weight=has_code(found, c.LOINC, c.BODY_WEIGHT))
     elif has_code(found, c.LOINC, c.AGE):
-        _age(entry, report, vitals, day)
+        _age(entry, report, vitals, day, born="birth_date" in case["patient"])
     elif has_code(found, c.LOINC, c.PAIN_NRS) or has_code(found, c.KYPHO, c.PAIN_VAS):
         _pain(entry, case, report, visit, day, nrs=has_code(found, c.LOINC, c.PAIN_NRS))
     elif has_code(found, c.KYPHO, c.ODI, c.RDQ):
@@ -100,11 +100,20 @@ def _vital(
     vitals.setdefault(field, []).append((day, shown, entry.label))
 
 
-def _age(entry: Entry, report: ImportReport, vitals: Vitals, day: date | None) -> None:
-    """An observed age in years (UCUM ``a``), read as whole years completed."""
-    read = quantity(entry, _AGE_UNITS, 0, 130)
+def _age(
+    entry: Entry, report: ImportReport, vitals: Vitals, day: date | None, *, born: bool
+) -> None:
+    """An observed age in years (UCUM ``a``), read as whole years completed.
+
+    Not read when the Patient (read before any Observation) gives a birth date: kypho
+    computes the age on the assessment date from it, and a recorded age goes stale.
+    """
+    read = quantity(entry, _AGE_UNITS, 0, 130)  # a malformed age is bad input either way
     if isinstance(read, str):
         report.ignore(entry.label, read)
+        return
+    if born:
+        report.ignore(entry.label, "an age, where the Patient's birth date gives it")
         return
     years = math.floor(read[0])
     if years != read[0]:
@@ -117,16 +126,8 @@ def latest_vitals(
     patient: dict[str, Any],
     report: ImportReport,
 ) -> None:
-    """The latest dated value of each; undated ones only when alone and all equal.
-
-    An observed age is not read when the Patient gives a birth date: kypho computes the
-    age on the assessment date from the birth date, and a recorded age goes stale.
-    """
+    """The latest dated value of each; undated ones only when alone and all equal."""
     for field, found in vitals.items():
-        if field == "age_years" and "birth_date" in patient:
-            for _, _, label in found:
-                report.ignore(label, "an age, where the Patient's birth date gives it")
-            continue
         dated = [v for v in found if v[0] is not None]
         if dated:
             kept = max(dated, key=lambda v: v[0] or date.min)
